@@ -1,0 +1,7 @@
+//! # wsviews
+//!
+//! WebSocket and HTTP endpoints as plain blocking functions: django-websocket, in Rust.
+
+mod error;
+
+pub use error::{Error, Result};

@@ -64,6 +64,7 @@ mod http;
 pub mod management;
 mod registry;
 mod server;
+pub mod test;
 mod urls;
 mod views;
 mod websocket;

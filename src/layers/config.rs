@@ -1,0 +1,115 @@
+//! The settings every channel layer shares.
+
+use std::time::Duration;
+
+use crate::{Error, Result};
+
+/// Settings of a channel layer: channel capacity, message expiry and group
+/// membership expiry.
+///
+/// Build one from [`LayerConfig::default`] with the chainable setters:
+///
+/// ```
+/// use std::time::Duration;
+/// use wsviews::layers::LayerConfig;
+///
+/// let config = LayerConfig::default()
+///     .capacity(500)
+///     .expiry(Duration::from_secs(30));
+/// assert_eq!(config.capacity, 500);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerConfig {
+    /// How many messages a channel holds before `send` fails with
+    /// [`Error::ChannelFull`]. See [`LayerConfig::capacity`].
+    pub capacity: usize,
+    /// How long a message waits in a channel before it is dropped unread.
+    /// See [`LayerConfig::expiry`].
+    pub expiry: Duration,
+    /// How long a channel stays in a group after its last `group_add`.
+    /// See [`LayerConfig::group_expiry`].
+    pub group_expiry: Duration,
+}
+
+impl Default for LayerConfig {
+    fn default() -> Self {
+        LayerConfig {
+            capacity: 100,
+            expiry: Duration::from_secs(60),
+            group_expiry: Duration::from_secs(86_400),
+        }
+    }
+}
+
+impl LayerConfig {
+    /// Sets how many unread messages a channel holds; a `send` to a full
+    /// channel fails with [`Error::ChannelFull`], and a `send_group` skips it.
+    /// For a process-specific channel, the capacity applies to its process
+    /// inbox as a whole.
+    ///
+    /// Defaults to 100. Must be at least 1.
+    pub fn capacity(mut self, capacity: usize) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    /// Sets how long a message waits unread before it is dropped; an expired
+    /// message is never delivered.
+    ///
+    /// Defaults to 60 seconds. Must be at least 1 millisecond.
+    pub fn expiry(mut self, expiry: Duration) -> Self {
+        self.expiry = expiry;
+        self
+    }
+
+    /// Sets how long a channel stays in a group after its last `group_add`
+    /// (call `group_add` again to stay longer): members whose connection
+    /// died without a `group_discard` leave by themselves.
+    ///
+    /// Defaults to 86 400 seconds (one day). Must be at least 1 millisecond.
+    pub fn group_expiry(mut self, group_expiry: Duration) -> Self {
+        self.group_expiry = group_expiry;
+        self
+    }
+
+    /// Checks the settings, as the layers do when they are created.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Config`] for a capacity of 0, or an expiry under 1 ms or
+    /// over a year.
+    pub fn validate(&self) -> Result<()> {
+        const MAX: Duration = Duration::from_secs(366 * 86_400);
+        if self.capacity == 0 {
+            return Err(Error::Config("layer capacity must be at least 1".into()));
+        }
+        for (what, value) in [("expiry", self.expiry), ("group_expiry", self.group_expiry)] {
+            if value < Duration::from_millis(1) || value > MAX {
+                return Err(Error::Config(format!(
+                    "layer {what} must be between 1 ms and 366 days, not {value:?}"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_validation() {
+        let config = LayerConfig::default();
+        assert_eq!(config.capacity, 100);
+        assert_eq!(config.expiry, Duration::from_secs(60));
+        assert_eq!(config.group_expiry, Duration::from_secs(86_400));
+        assert!(config.validate().is_ok());
+        assert!(LayerConfig::default().capacity(0).validate().is_err());
+        assert!(LayerConfig::default()
+            .expiry(Duration::ZERO)
+            .validate()
+            .is_err());
+    }
+}

@@ -4,8 +4,8 @@ use std::time::Duration;
 
 use crate::{Error, Result};
 
-/// Settings of a channel layer: channel capacity, message expiry and group
-/// membership expiry.
+/// Settings of a channel layer: channel and process inbox capacity, message
+/// expiry and group membership expiry.
 ///
 /// Build one from [`LayerConfig::default`] with the chainable setters:
 ///
@@ -24,6 +24,9 @@ pub struct LayerConfig {
     /// How many messages a channel holds before `send` fails with
     /// [`Error::ChannelFull`]. See [`LayerConfig::capacity`].
     pub capacity: usize,
+    /// How many messages a process inbox holds, for all its channels
+    /// together. See [`LayerConfig::inbox_capacity`].
+    pub inbox_capacity: usize,
     /// How long a message waits in a channel before it is dropped unread.
     /// See [`LayerConfig::expiry`].
     pub expiry: Duration,
@@ -36,6 +39,7 @@ impl Default for LayerConfig {
     fn default() -> Self {
         LayerConfig {
             capacity: 100,
+            inbox_capacity: 10_000,
             expiry: Duration::from_secs(60),
             group_expiry: Duration::from_secs(86_400),
         }
@@ -45,12 +49,24 @@ impl Default for LayerConfig {
 impl LayerConfig {
     /// Sets how many unread messages a channel holds; a `send` to a full
     /// channel fails with [`Error::ChannelFull`], and a `send_group` skips it.
-    /// For a process-specific channel, the capacity applies to its process
-    /// inbox as a whole.
+    /// Process-specific channels have [`LayerConfig::inbox_capacity`]
+    /// instead.
     ///
     /// Defaults to 100. Must be at least 1.
     pub fn capacity(mut self, capacity: usize) -> Self {
         self.capacity = capacity;
+        self
+    }
+
+    /// Sets how many unread messages a process inbox holds, for all the
+    /// process-specific channels starting with it together (they share one
+    /// queue). A server receives its connections' replies through one inbox,
+    /// so this is larger than [`capacity`](LayerConfig::capacity): a group
+    /// send reaching many connections of one process must fit.
+    ///
+    /// Defaults to 10 000. Must be at least 1.
+    pub fn inbox_capacity(mut self, inbox_capacity: usize) -> Self {
+        self.inbox_capacity = inbox_capacity;
         self
     }
 
@@ -73,6 +89,15 @@ impl LayerConfig {
         self
     }
 
+    /// The capacity of a queue: a process inbox (ending in `!`) or a channel.
+    pub(crate) fn capacity_of(&self, queue: &str) -> usize {
+        if queue.ends_with('!') {
+            self.inbox_capacity
+        } else {
+            self.capacity
+        }
+    }
+
     /// Checks the settings, as the layers do when they are created.
     ///
     /// # Errors
@@ -81,8 +106,10 @@ impl LayerConfig {
     /// over a year.
     pub fn validate(&self) -> Result<()> {
         const MAX: Duration = Duration::from_secs(366 * 86_400);
-        if self.capacity == 0 {
-            return Err(Error::Config("layer capacity must be at least 1".into()));
+        if self.capacity == 0 || self.inbox_capacity == 0 {
+            return Err(Error::Config(
+                "layer capacity and inbox_capacity must be at least 1".into(),
+            ));
         }
         for (what, value) in [("expiry", self.expiry), ("group_expiry", self.group_expiry)] {
             if value < Duration::from_millis(1) || value > MAX {
@@ -107,6 +134,7 @@ mod tests {
         assert_eq!(config.group_expiry, Duration::from_secs(86_400));
         assert!(config.validate().is_ok());
         assert!(LayerConfig::default().capacity(0).validate().is_err());
+        assert!(LayerConfig::default().inbox_capacity(0).validate().is_err());
         assert!(LayerConfig::default()
             .expiry(Duration::ZERO)
             .validate()

@@ -95,9 +95,11 @@ impl State {
     fn push(&mut self, channel: &str, message: Message, config: &LayerConfig) -> Result<()> {
         let now = Instant::now();
         self.sweep_if_due(now, config);
-        let queue = self.queues.entry(queue_of(channel).to_owned()).or_default();
+        let queue_name = queue_of(channel);
+        let capacity = config.capacity_of(queue_name);
+        let queue = self.queues.entry(queue_name.to_owned()).or_default();
         drop_expired(queue, now);
-        if queue.len() >= config.capacity {
+        if queue.len() >= capacity {
             return Err(Error::ChannelFull(channel.to_owned()));
         }
         queue.push_back(Entry {

@@ -28,7 +28,9 @@
 //!   may be lost (expired, dropped on a full group member, Redis restarted).
 //!   Channels are first-in, first-out.
 //! - **Capacity.** A channel holds at most [`LayerConfig::capacity`] messages
-//!   (default 100); a [`send`](ChannelLayer::send) to a full channel fails
+//!   (default 100; a process inbox, see below, holds
+//!   [`LayerConfig::inbox_capacity`]); a [`send`](ChannelLayer::send) to a
+//!   full channel fails
 //!   with [`Error::ChannelFull`].
 //!   [`send_group`](ChannelLayer::send_group) never blocks and never fails
 //!   because one member is full: it skips that member (logged at debug).
@@ -63,8 +65,9 @@
 //! # Ok::<(), wsviews::Error>(())
 //! ```
 //!
-//! The capacity of a process-specific channel is that of its inbox as a
-//! whole.
+//! The channels of an inbox share one queue, whose capacity is
+//! [`LayerConfig::inbox_capacity`] (default 10 000) rather than
+//! [`LayerConfig::capacity`].
 
 use std::fmt::Debug;
 use std::sync::Arc;

@@ -217,6 +217,39 @@ mod tests {
     use super::*;
 
     #[test]
+    fn name_table() {
+        let longest = "a".repeat(MAX_NAME_LEN);
+        let valid = [
+            "a",
+            "http.request",
+            "x-y_z.0?",
+            "inbox!",
+            "inbox!abc",
+            "!",
+            &longest,
+        ];
+        for name in valid {
+            assert!(validate_name(name).is_ok(), "{name:?}");
+        }
+        let too_long = "a".repeat(MAX_NAME_LEN + 1);
+        let invalid = ["", &too_long, "a b", "a:b", "a/b", "é", "a!b!", "\n", "a\0"];
+        for name in invalid {
+            let err = validate_name(name).unwrap_err();
+            assert!(matches!(err, Error::InvalidName(_)), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn size_limit_counts_json_bytes() {
+        let mut message = Message::new();
+        message.insert("t".into(), "x".repeat(MAX_MESSAGE_SIZE - 8).into());
+        assert!(check_size(&message).is_ok());
+        message.insert("t".into(), "x".repeat(MAX_MESSAGE_SIZE - 7).into());
+        let err = check_size(&message).unwrap_err();
+        assert!(matches!(err, Error::MessageTooLarge { size, .. } if size == MAX_MESSAGE_SIZE + 1));
+    }
+
+    #[test]
     fn queue_of_process_specific_names() {
         let cases = [
             ("plain.name", "plain.name"),

@@ -39,15 +39,16 @@ const QUEUE_PREFIX: &str = "wsviews:queue:";
 const GROUP_PREFIX: &str = "wsviews:group:";
 
 /// Appends one body to several queues, each with its own body key:
-/// KEYS = queue1, body1, queue2, body2, ...; ARGV = body, capacity, expiry
-/// in ms. Before refusing a full queue it drops the keys at its head whose
+/// KEYS = queue1, body1, queue2, body2, ...; ARGV = body, capacity, inbox
+/// capacity (for queues ending in `!`), expiry in ms. Before refusing a full queue it drops the keys at its head whose
 /// body has expired. Returns the 1-based pair numbers of the full queues.
 const SEND_SCRIPT: &str = r"
-local capacity = tonumber(ARGV[2])
-local expiry = tonumber(ARGV[3])
+local expiry = tonumber(ARGV[4])
 local full = {}
 for i = 1, #KEYS, 2 do
   local queue, body = KEYS[i], KEYS[i + 1]
+  local capacity = tonumber(ARGV[2])
+  if string.sub(queue, -1) == '!' then capacity = tonumber(ARGV[3]) end
   while redis.call('LLEN', queue) >= capacity do
     local head = redis.call('LINDEX', queue, 0)
     if not head or redis.call('EXISTS', head) == 1 then break end
@@ -175,6 +176,7 @@ impl RedisLayer {
         if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
             self.idle_lock().clear();
         }
+        log::debug!("channel layer: Redis at {} failed: {e}", self.address);
         Error::Layer(format!("Redis at {}: {e}", self.address))
     }
 
@@ -188,6 +190,7 @@ impl RedisLayer {
         invocation
             .arg(body)
             .arg(self.config.capacity)
+            .arg(self.config.inbox_capacity)
             .arg(millis(self.config.expiry));
         let full: Vec<usize> = self.with_connection(|c| invocation.invoke(c))?;
         let full = full.into_iter().filter_map(|n| n.checked_sub(1));

@@ -61,6 +61,7 @@ mod connection;
 mod error;
 mod handshake;
 mod http;
+pub mod layers;
 pub mod management;
 mod registry;
 mod server;

@@ -65,6 +65,7 @@ pub mod layers;
 pub mod management;
 mod registry;
 mod server;
+mod socket;
 pub mod test;
 mod urls;
 mod views;

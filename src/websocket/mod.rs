@@ -7,7 +7,9 @@ mod writer;
 
 use std::cell::RefCell;
 use std::fmt;
-use std::net::{Shutdown, TcpStream};
+use std::net::Shutdown;
+
+use crate::socket::Socket;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -53,7 +55,7 @@ const POLL_ON_SEND_EVERY: Duration = Duration::from_millis(50);
 
 impl WebSocket {
     pub(crate) fn new(
-        stream: Arc<TcpStream>,
+        stream: Arc<Socket>,
         buffered: Vec<u8>,
         limits: ReadLimits,
         protocol: Option<String>,

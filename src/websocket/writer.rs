@@ -3,7 +3,8 @@
 //! interleave.
 
 use std::io::{self, IoSlice, Write};
-use std::net::TcpStream;
+
+use crate::socket::Socket;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -29,13 +30,13 @@ struct WriterState {
 /// The state every writer of one WebSocket shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    stream: Arc<TcpStream>,
+    stream: Arc<Socket>,
     state: Mutex<WriterState>,
     messages_out: AtomicU64,
 }
 
 impl Shared {
-    pub fn new(stream: Arc<TcpStream>) -> Self {
+    pub fn new(stream: Arc<Socket>) -> Self {
         Shared {
             stream,
             state: Mutex::new(WriterState {
@@ -137,7 +138,7 @@ impl Shared {
     }
 
     /// The socket.
-    pub fn stream(&self) -> &TcpStream {
+    pub fn stream(&self) -> &Socket {
         &self.stream
     }
 
@@ -147,7 +148,7 @@ impl Shared {
     }
 }
 
-fn write_all_vectored(mut stream: &TcpStream, mut head: &[u8], mut body: &[u8]) -> io::Result<()> {
+fn write_all_vectored(mut stream: &Socket, mut head: &[u8], mut body: &[u8]) -> io::Result<()> {
     while !head.is_empty() || !body.is_empty() {
         let n = match stream.write_vectored(&[IoSlice::new(head), IoSlice::new(body)]) {
             Ok(0) => return Err(io::ErrorKind::WriteZero.into()),

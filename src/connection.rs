@@ -219,9 +219,20 @@ impl Connection<'_> {
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,
         };
-        let websocket =
+        let mut websocket =
             WebSocket::new(self.stream(), self.reader.take_buffered(), limits, protocol);
         self.ticket.set_websocket(websocket.sender());
+        let replies = &self.state.replies;
+        let reply_channel = match replies.open(websocket.sender()) {
+            Ok(channel) => Some(channel),
+            Err(e) => {
+                log::warn!("{}: no reply channel, so no groups ({e})", self.peer);
+                None
+            }
+        };
+        if let Some(channel) = &reply_channel {
+            websocket.set_reply(Arc::clone(replies.layer()), channel.clone());
+        }
         if self.state.stopping() {
             let _ = websocket.close_with(1001, "server shutting down");
         }
@@ -233,6 +244,9 @@ impl Connection<'_> {
         }
         request.websocket = Some(websocket);
         run_session(request, view, config.close_timeout);
+        if let Some(channel) = reply_channel {
+            replies.close(&channel);
+        }
         false
     }
 }

@@ -13,6 +13,7 @@ use crate::config::ServerConfig;
 use crate::connection;
 use crate::error::{Error, Result};
 use crate::registry::{Registry, ShutdownReport};
+use crate::replies::Replies;
 use crate::socket::Socket;
 use crate::urls::{URLPattern, URLResolver};
 
@@ -26,6 +27,7 @@ pub(crate) struct ServerState {
     pub urls: URLResolver,
     pub local_addr: SocketAddr,
     pub connections: Arc<Registry>,
+    pub replies: Arc<Replies>,
     stopping: AtomicBool,
 }
 
@@ -89,11 +91,13 @@ impl Server {
         let urls = URLResolver::new(urlpatterns).map_err(Error::Config)?;
         let listener = listen(addr)?;
         let local_addr = listener.local_addr()?;
+        let replies = Replies::start(config.get_channel_layer())?;
         let state = ServerState {
             config,
             urls,
             local_addr,
             connections: Arc::new(Registry::default()),
+            replies,
             stopping: AtomicBool::new(false),
         };
         Ok(Server {
@@ -258,6 +262,7 @@ fn shutdown(state: &ServerState) -> ShutdownReport {
         return ShutdownReport::default();
     }
     wake_accept_loop(state.local_addr);
+    state.replies.stop();
     let mut report = state.connections.close_all();
     if state.connections.wait_empty(deadline) > 0 {
         report.cut_off = state.connections.cut_off_all();

@@ -54,6 +54,21 @@ impl Socket {
     }
 }
 
+impl Socket {
+    /// Writes what fits in the kernel's send buffer now, without waiting;
+    /// `WouldBlock` if nothing fits.
+    pub fn write_nonblocking(&self, buf: &[u8]) -> io::Result<usize> {
+        loop {
+            match SockRef::from(&self.tcp)
+                .send_with_flags(buf, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
+            {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
 impl Read for &Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         (&self.tcp).read(buf)

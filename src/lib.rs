@@ -62,11 +62,17 @@ mod error;
 mod handshake;
 mod http;
 pub mod layers;
+mod logging;
 pub mod management;
+mod proxy;
 mod registry;
 mod server;
+mod signals;
 mod socket;
+pub mod static_files;
 pub mod test;
+#[cfg(feature = "tls")]
+mod tls;
 mod urls;
 mod views;
 mod websocket;

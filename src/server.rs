@@ -13,7 +13,7 @@ use crate::config::ServerConfig;
 use crate::connection;
 use crate::error::{Error, Result};
 use crate::registry::{Registry, ShutdownReport};
-use crate::socket::Socket;
+use crate::socket::{Acceptor, Socket};
 use crate::urls::{URLPattern, URLResolver};
 
 /// Pending connections the kernel queues before `accept`.
@@ -26,6 +26,7 @@ pub(crate) struct ServerState {
     pub urls: URLResolver,
     pub local_addr: SocketAddr,
     pub connections: Arc<Registry>,
+    acceptor: Acceptor,
     stopping: AtomicBool,
 }
 
@@ -85,6 +86,16 @@ impl Server {
         urlpatterns: Vec<URLPattern>,
         config: ServerConfig,
     ) -> Result<Server> {
+        Server::bind_with_acceptor(addr, urlpatterns, config, Acceptor::default())
+    }
+
+    /// Binds to `addr`, wrapping each accepted connection with `acceptor`.
+    pub(crate) fn bind_with_acceptor(
+        addr: impl ToSocketAddrs,
+        urlpatterns: Vec<URLPattern>,
+        config: ServerConfig,
+        acceptor: Acceptor,
+    ) -> Result<Server> {
         config.validate()?;
         let urls = URLResolver::new(urlpatterns).map_err(Error::Config)?;
         let listener = listen(addr)?;
@@ -94,6 +105,7 @@ impl Server {
             urls,
             local_addr,
             connections: Arc::new(Registry::default()),
+            acceptor,
             stopping: AtomicBool::new(false),
         };
         Ok(Server {
@@ -192,7 +204,12 @@ fn is_transient(e: &io::Error) -> bool {
 }
 
 fn dispatch(stream: TcpStream, peer: SocketAddr, state: &Arc<ServerState>) {
-    let stream = Arc::new(Socket::plain(stream));
+    let stream = match state.acceptor.wrap(stream) {
+        Ok(stream) => Arc::new(stream),
+        Err(e) => {
+            return log::error!("{peer}: cannot start a TLS session ({e}); connection dropped")
+        }
+    };
     let Some(ticket) = state
         .connections
         .register(Arc::clone(&stream), state.config.max_connections)

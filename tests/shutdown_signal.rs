@@ -1,11 +1,12 @@
-//! `runserver` under SIGTERM and SIGINT: the demo binary closes an open WebSocket with
-//! 1001 and exits 0 within the shutdown deadline.
+//! The demo binary's `runserver` as a process: under SIGTERM and SIGINT it
+//! closes an open WebSocket with 1001 and exits 0 within the shutdown
+//! deadline; it serves `./static` like Django's `runserver`.
 
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -30,17 +31,13 @@ fn demo_binary() -> PathBuf {
     demo
 }
 
-/// Starts `demo runserver` on a free port; returns it and its address.
-fn start_demo() -> (Child, SocketAddr) {
+/// Starts `demo runserver` on a free port in `dir`, with `extra` options;
+/// returns it and its address.
+fn start_demo(dir: &Path, extra: &[&str]) -> (Child, SocketAddr) {
     let mut child = Command::new(demo_binary())
-        .args([
-            "runserver",
-            "127.0.0.1:0",
-            "--multithreaded",
-            "--nostatic",
-            "-v",
-            "1",
-        ])
+        .args(["runserver", "127.0.0.1:0", "--multithreaded", "-v", "1"])
+        .args(extra)
+        .current_dir(dir)
         .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -48,7 +45,13 @@ fn start_demo() -> (Child, SocketAddr) {
         .expect("demo starts");
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
-    stdout.read_line(&mut line).expect("banner");
+    while !line.starts_with("Starting") {
+        line.clear();
+        assert!(
+            stdout.read_line(&mut line).expect("banner") > 0,
+            "no banner"
+        );
+    }
     let addr = line
         .split("://")
         .nth(1)
@@ -86,7 +89,7 @@ fn sigint_does_the_same() {
 }
 
 fn stop_with(signal: &str) {
-    let (mut child, addr) = start_demo();
+    let (mut child, addr) = start_demo(&std::env::temp_dir(), &["--nostatic"]);
     let ws = raw_websocket(addr, "/echo");
     (&ws)
         .write_all(&client_frame(true, 1, b"hi"))
@@ -120,4 +123,30 @@ fn stop_with(signal: &str) {
     );
     assert!(log.contains("1 WebSocket(s) closed with 1001"), "{log}");
     assert!(log.contains("\"GET /echo HTTP/1.1\" 101"), "{log}");
+}
+
+#[test]
+fn runserver_serves_the_static_directory() {
+    let dir = std::env::temp_dir().join(format!("wsviews-runserver-static-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("static/js")).expect("static dir");
+    std::fs::write(dir.join("static/js/app.js"), "alert(1)").expect("app.js");
+    let (mut child, addr) = start_demo(&dir, &[]);
+    let get = |target: &str| {
+        let head = format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        raw_request(addr, head.as_bytes())
+    };
+    let script = get("/static/js/app.js");
+    assert_eq!(script.status, 200);
+    assert_eq!(
+        script.header("Content-Type"),
+        Some("text/javascript; charset=utf-8")
+    );
+    assert_eq!(script.text(), "alert(1)");
+    assert_eq!(get("/static/js/../../static/js/app.js").status, 404);
+    assert_eq!(get("/plain").text(), "plain");
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -30,7 +30,7 @@ pub(crate) fn serve_connection(
     let _ = stream.set_write_timeout(Some(config.send_timeout));
     ticket.set_idle();
     if let Err(e) = stream.handshake(config.head_timeout) {
-        return log::debug!("{peer}: TLS handshake failed: {e}");
+        return crate::socket::log_handshake_failure(peer, &e);
     }
     let mut conn = Connection {
         reader: ConnReader::new(stream),

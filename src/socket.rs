@@ -95,6 +95,17 @@ impl Socket {
     }
 }
 
+/// Logs a failed TLS handshake: a protocol error (plain HTTP sent to the
+/// HTTPS port, a client refusing the certificate) at `info`, where a
+/// developer sees it; a timeout or a vanished client at `debug`.
+pub(crate) fn log_handshake_failure(peer: std::net::SocketAddr, error: &io::Error) {
+    if error.kind() == io::ErrorKind::InvalidData {
+        log::info!("{peer}: TLS handshake failed: {error} (plain HTTP to the HTTPS port?)");
+    } else {
+        log::debug!("{peer}: TLS handshake failed: {error}");
+    }
+}
+
 /// Whether a read of `tcp` would return at once, asked with
 /// `MSG_PEEK | MSG_DONTWAIT` so the socket's blocking mode, which its writers
 /// share, never changes.

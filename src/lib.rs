@@ -49,6 +49,8 @@
 //!   from any other thread.
 //! - **The server** ([`Server`]) is configured by [`ServerConfig`]; the
 //!   [`management`] module is the `runserver` command.
+//! - **rohrpost** ([`rohrpost`]) is a JSON protocol on top: a handler
+//!   registry served by one view, replies, and change notifications.
 //!
 //! ## Logging
 //!
@@ -66,6 +68,7 @@ pub mod layers;
 pub mod management;
 mod registry;
 mod replies;
+pub mod rohrpost;
 mod server;
 mod socket;
 pub mod test;

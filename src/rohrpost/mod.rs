@@ -95,4 +95,4 @@ pub use notify::{notify, notify_created, notify_deleted, notify_updated, Change,
 pub use protocol::Request;
 pub use registry::{AlreadyDefined, HandlerNames, HandlerResult, Registry};
 pub use reply::{send_error, send_message, Reply, ReplyChannel, ReplyTarget};
-pub use serve::{consume, serve, view};
+pub use serve::{consume, handle_message, serve, view};

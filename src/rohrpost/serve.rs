@@ -13,7 +13,7 @@ use super::registry::Registry;
 use super::reply::{Reply, ReplyChannel, ReplyTarget};
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer};
-use crate::{require_websocket, Request as HttpRequest, View, WebSocket};
+use crate::{require_websocket, Message, Request as HttpRequest, View, WebSocket};
 
 /// The `error` of the reply to a request whose handler panicked.
 pub(crate) const PANIC_ERROR: &str = "Internal server error.";
@@ -44,7 +44,7 @@ pub(crate) const PANIC_ERROR: &str = "Internal server error.";
 pub fn serve(websocket: &WebSocket, registry: &Registry) -> Result<()> {
     let context = Context::from_websocket(websocket);
     for message in websocket {
-        match dispatch(&context, registry, message.as_text()) {
+        match handle_message(&context, registry, &message) {
             Ok(()) | Err(Error::ConnectionClosed) => {}
             Err(e) => return Err(e),
         }
@@ -124,13 +124,32 @@ fn receive_text(message: &layers::Message) -> Option<&str> {
         .and_then(Value::as_str)
 }
 
+/// Handles one frame from a client, as rohrpost's `handle_rohrpost_message`:
+/// answers a malformed frame or an unknown type with an error reply, or
+/// calls the handler (answering its failure). [`serve`] is a loop of this;
+/// call it yourself to serve rohrpost from a view that also does other
+/// work.
+///
+/// ```no_run
+/// use wsviews::rohrpost::{self, Context, Registry};
+/// # fn view(websocket: &wsviews::WebSocket, registry: &Registry) -> wsviews::Result<()> {
+/// let context = Context::from_websocket(websocket);
+/// while let Some(message) = websocket.wait() {
+///     log::trace!("rohrpost frame of {} bytes", message.len());
+///     rohrpost::handle_message(&context, registry, &message)?;
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// # Errors
+/// If a reply cannot be sent.
+pub fn handle_message(context: &Context<'_>, registry: &Registry, message: &Message) -> Result<()> {
+    dispatch(context, registry, message.as_text())
+}
+
 /// Answers one frame (`None` for binary): a protocol error, an unknown
 /// type, or whatever its handler does.
-pub(crate) fn dispatch(
-    context: &Context<'_>,
-    registry: &Registry,
-    text: Option<&str>,
-) -> Result<()> {
+fn dispatch(context: &Context<'_>, registry: &Registry, text: Option<&str>) -> Result<()> {
     let request = match protocol::parse(text) {
         Ok(request) => request,
         Err(rejection) => {

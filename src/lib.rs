@@ -49,6 +49,8 @@
 //!   from any other thread.
 //! - **The server** ([`Server`]) is configured by [`ServerConfig`]; the
 //!   [`management`] module is the `runserver` command.
+//! - **rohrpost** ([`rohrpost`]) is a JSON protocol on top: a handler
+//!   registry served by one view, replies, and change notifications.
 //!
 //! - **Operations**: `Server::bind_tls` serves HTTPS and `wss://` (feature
 //!   `tls`); [`ServerConfig::trusted_proxies`] believes a reverse proxy's
@@ -83,6 +85,7 @@ pub mod management;
 mod proxy;
 mod registry;
 mod replies;
+pub mod rohrpost;
 mod server;
 mod signals;
 mod socket;

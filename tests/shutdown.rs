@@ -49,30 +49,51 @@ fn in_flight_requests_finish_and_websockets_get_1001() {
     let server = TestServer::start(urls(entered_tx, release_rx));
 
     let idle = connect(server.addr());
-    (&idle).write_all(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    (&idle)
+        .write_all(b"GET /plain HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut idle_reader = BufReader::new(&idle);
-    assert_eq!(read_response(&mut idle_reader, false).unwrap().text(), "plain");
+    assert_eq!(
+        read_response(&mut idle_reader, false).unwrap().text(),
+        "plain"
+    );
 
     let mut ws = server.websocket("/echo");
     ws.send("before");
     assert_eq!(ws.recv().unwrap(), "before");
 
     let busy = connect(server.addr());
-    (&busy).write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
-    entered.recv_timeout(TIMEOUT).expect("the slow view started");
+    (&busy)
+        .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
+    entered
+        .recv_timeout(TIMEOUT)
+        .expect("the slow view started");
 
     let stopper = server.handle().shutdown_handle();
     let shutting = std::thread::spawn(move || stopper.shutdown());
     assert_eq!(ws.recv(), None, "the WebSocket is closed by the server");
     assert_eq!(ws.close_code(), Some(1001));
-    assert!(read_to_close(&idle).is_empty(), "the idle keep-alive connection is closed");
+    assert!(
+        read_to_close(&idle).is_empty(),
+        "the idle keep-alive connection is closed"
+    );
 
     release.send(()).unwrap();
     let mut busy_reader = BufReader::new(&busy);
-    assert_eq!(read_response(&mut busy_reader, false).unwrap().text(), "finished");
+    assert_eq!(
+        read_response(&mut busy_reader, false).unwrap().text(),
+        "finished"
+    );
     let report = shutting.join().unwrap();
-    assert_eq!((report.websockets_closed, report.idle_closed, report.cut_off), (1, 1, 0));
-    assert!(std::net::TcpStream::connect(server.addr()).is_err() || server.handle().connection_count() == 0);
+    assert_eq!(
+        (report.websockets_closed, report.idle_closed, report.cut_off),
+        (1, 1, 0)
+    );
+    assert!(
+        std::net::TcpStream::connect(server.addr()).is_err()
+            || server.handle().connection_count() == 0
+    );
 }
 
 #[test]
@@ -83,7 +104,9 @@ fn connections_past_the_deadline_are_cut_off() {
     let config = ServerConfig::default().shutdown_timeout(Duration::from_millis(200));
     let server = TestServer::start_with_config(urls(entered_tx, release_rx), config);
     let stream = raw_websocket(server.addr(), "/stubborn");
-    wait_until("the WebSocket is registered", || server.handle().connection_count() == 1);
+    wait_until("the WebSocket is registered", || {
+        server.handle().connection_count() == 1
+    });
     let report = server.shutdown();
     assert_eq!((report.websockets_closed, report.cut_off), (1, 1));
     assert_eq!(read_close_code(&stream), Some(1001));

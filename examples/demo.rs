@@ -12,10 +12,19 @@
 //!   `hello` (400 without `message`); as a WebSocket, every text message is
 //!   answered lower-cased until the client closes.
 //! - `/echo`: `require_websocket`; echoes every text and binary message.
+//! - `/`: a chat page that connects to `/chat/lobby`.
+//! - `/chat/<room>`: `require_websocket`; every text message is sent to all
+//!   members of the group `chat-<room>`, the sender included.
+//!
+//! With `--channel-layer redis://127.0.0.1:6379/0`, demo processes sharing
+//! that Redis share their chat rooms.
 
 use wsviews::{
-    accept_websocket, path, require_websocket, HttpResponse, Message, Request, URLPattern,
+    accept_websocket, path, require_websocket, Group, HttpResponse, Message, Request, URLPattern,
 };
+
+/// The chat page: an input, a button and a log of what the room says.
+const CHAT_PAGE: &str = include_str!("chat_page.html");
 
 fn plain(_request: &Request) -> HttpResponse {
     HttpResponse::text(200, "plain")
@@ -56,6 +65,30 @@ fn echo(request: &Request) -> wsviews::Result<()> {
     Ok(())
 }
 
+fn chat_page(_request: &Request) -> HttpResponse {
+    HttpResponse::new(CHAT_PAGE)
+}
+
+/// Joins the group `chat-<room>` and sends it every text message.
+fn chat(request: &Request) -> wsviews::Result<()> {
+    let websocket = request
+        .websocket()
+        .expect("require_websocket gives a WebSocket");
+    let room = Group::new(format!("chat-{}", request.kwarg("room").unwrap_or("lobby")));
+    room.add(websocket)?;
+    for message in websocket {
+        if !message.is_text() {
+            continue;
+        }
+        // The layer may be down for a while (Redis restarting): keep the
+        // connection, the next message may get through.
+        if let Err(e) = room.send(message) {
+            log::error!("{}: message not sent: {e}", room.name());
+        }
+    }
+    Ok(())
+}
+
 /// The demo's URL patterns.
 fn urlpatterns() -> Vec<URLPattern> {
     vec![
@@ -63,6 +96,8 @@ fn urlpatterns() -> Vec<URLPattern> {
         path("echo_once", require_websocket(echo_once)),
         path("lower_case", accept_websocket(lower_case)),
         path("echo", require_websocket(echo)),
+        path("", chat_page),
+        path("chat/<str:room>", require_websocket(chat)),
     ]
 }
 

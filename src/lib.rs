@@ -58,6 +58,7 @@
 
 mod config;
 mod connection;
+pub mod consumers;
 mod error;
 mod groups;
 mod handshake;

@@ -48,7 +48,11 @@
 //! - **The WebSocket** is read by the view's own thread; a [`Sender`] sends
 //!   from any other thread.
 //! - **The server** ([`Server`]) is configured by [`ServerConfig`]; the
-//!   [`management`] module is the `runserver` command.
+//!   [`management`] module is the `runserver` and `runworker` commands.
+//! - **Groups** ([`Group`]) broadcast to WebSockets through a channel layer
+//!   ([`layers`]: in memory, or Redis across processes).
+//! - **Consumers** ([`consumers`]) take a path's traffic as Django Channels
+//!   messages, run by workers instead of a view.
 //!
 //! ## Logging
 //!

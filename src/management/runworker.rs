@@ -113,6 +113,13 @@ impl RunWorker {
     /// malformed route or no channel to listen to; [`Error::Io`](crate::Error::Io)
     /// if a thread cannot start.
     pub fn run(&self, channel_routing: Vec<Route>) -> Result<()> {
+        if channel_routing.is_empty() {
+            return Err(crate::Error::Config(
+                "this app has no consumers: pass its channel routing to \
+                 execute_from_command_line_with_routing"
+                    .into(),
+            ));
+        }
         use_channel_layer(self.channel_layer.as_deref())?;
         let worker = self.worker(channel_routing)?;
         println!(

@@ -24,6 +24,6 @@ log "cargo test (unit, integration and doc tests)"
 cargo test --all-features
 
 log "browser test: the demo chat in headless Chromium (playwright-core)"
-cargo build --quiet --example demo
+cargo build --quiet --all-features --example demo
 npm ci --prefix tests/browser --no-audit --no-fund
 node --test tests/browser/

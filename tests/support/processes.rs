@@ -41,6 +41,9 @@ pub fn example_binary(name: &str) -> PathBuf {
         if cfg!(feature = "redis") {
             cargo.args(["--features", "redis"]);
         }
+        if !cfg!(debug_assertions) {
+            cargo.arg("--release");
+        }
         let status = cargo.status().expect("run cargo build");
         assert!(status.success(), "cargo build --example {name} failed");
     }

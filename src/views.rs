@@ -103,6 +103,7 @@ impl fmt::Debug for View {
         f.debug_struct("View")
             .field("policy", &self.policy)
             .field("protocols", &self.protocols)
+            .field("interface", &self.interface)
             .finish()
     }
 }

@@ -39,24 +39,62 @@
 //!
 //! Run it as `cargo run -- runserver 127.0.0.1:8000 --multithreaded`.
 //!
-//! ## Concepts
+//! ## A tour
 //!
-//! - **Views** are `Fn(&Request) -> R` where `R:` [`IntoResponse`]; wrap them
-//!   with [`accept_websocket`] or [`require_websocket`] to let WebSockets in.
-//! - **Routing** is [`path`] with Django's converters (`<int:id>`, `<str:room>`,
-//!   `<slug:s>`, `<path:p>`).
-//! - **The WebSocket** is read by the view's own thread; a [`Sender`] sends
-//!   from any other thread.
-//! - **The server** ([`Server`]) is configured by [`ServerConfig`]; the
-//!   [`management`] module is the `runserver` command.
-//! - **rohrpost** ([`rohrpost`]) is a JSON protocol on top: a handler
-//!   registry served by one view, replies, and change notifications.
+//! **Views.** A view is `Fn(&Request) -> R` where `R:` [`IntoResponse`]: an
+//! [`HttpResponse`], a `String`, `()` (an empty 204, the natural return of a
+//! WebSocket view) or a `Result` of these, whose error becomes a logged 500. A
+//! panicking view gets a 500 (HTTP) or a 1011 close (WebSocket); the server
+//! goes on. [`accept_websocket`] lets a view take both kinds of requests,
+//! [`require_websocket`] only WebSockets; a WebSocket handshake to any other
+//! view gets 400, unless [`ServerConfig::accept_all_websockets`] is set (Django's
+//! `WEBSOCKET_ACCEPT_ALL`).
 //!
-//! - **Operations**: `Server::bind_tls` serves HTTPS and `wss://` (feature
-//!   `tls`); [`ServerConfig::trusted_proxies`] believes a reverse proxy's
-//!   `X-Forwarded-For`/`-Proto`; [`static_files`] serves a directory in
-//!   development; [`ShutdownHandle`] stops gracefully (`runserver` does it on
-//!   SIGINT and SIGTERM).
+//! **The request** ([`Request`]) is Django's `HttpRequest`: `request.GET` is
+//! [`Request::get`], `POST` is [`Request::post`] (both [`QueryDict`]s),
+//! `COOKIES` is [`Request::cookies`], `META` is [`Request::meta`], and the URL
+//! captures are [`Request::kwarg`].
+//!
+//! **The WebSocket object** ([`WebSocket`], from [`Request::websocket`]) is
+//! read by the view's own thread: [`wait`](WebSocket::wait) blocks for one
+//! message (`None` once the client closed), [`read`](WebSocket::read) never
+//! blocks, [`count_messages`](WebSocket::count_messages) and
+//! [`has_messages`](WebSocket::has_messages) look at what has arrived, and
+//! `for message in websocket` runs until the client closes. Any thread sends
+//! through a [`Sender`]; frames never interleave. Pings and closes are handled
+//! whenever the view waits, reads or sends.
+//!
+//! **Routing** is [`path`] with Django's converters (`<int:id>`, `<str:room>`,
+//! `<slug:s>`, `<path:p>`); nothing matching is a 404.
+//!
+//! **The server** ([`Server`]) binds with a [`ServerConfig`] (every limit
+//! and timeout, each with a documented default), then [`serve`](Server::serve)s
+//! on the calling thread or [`spawn`](Server::spawn)s its own; the
+//! [`ServerHandle`] and [`ShutdownHandle`] stop it gracefully (WebSockets get
+//! 1001). `Server::bind_tls` serves HTTPS and `wss://` (feature `tls`);
+//! [`ServerConfig::trusted_proxies`] believes a reverse proxy's
+//! `X-Forwarded-For`/`-Proto`; [`static_files`] serves a directory.
+//!
+//! **runserver and runworker** ([`management`]) are the commands a Django
+//! user knows, called from `main` with
+//! [`execute_from_command_line`](management::execute_from_command_line).
+//!
+//! **Channel layers and groups.** Every WebSocket has a reply channel on a
+//! channel layer ([`layers`]: in memory by default, Redis with the `redis`
+//! feature when several processes or machines serve one site), and a
+//! [`Group`] broadcasts to many WebSockets, across processes with Redis.
+//!
+//! **Consumers** ([`consumers`]) take a path's traffic as Django Channels
+//! messages (`websocket.connect`, `websocket.receive`, `http.request`, ...)
+//! handled by worker threads or `runworker` processes instead of a view.
+//!
+//! **rohrpost** ([`rohrpost`]) is a JSON protocol on top: a handler registry
+//! served by one view, a built-in ping, replies and errors, and change
+//! notifications.
+//!
+//! **Testing** ([`test`](mod@test)) starts an app on an ephemeral port inside a test:
+//! `TestServer::start(urlpatterns).get("/plain")`, or `.websocket("/echo")`
+//! for a blocking client whose receives time out instead of hanging.
 //!
 //! ## Features
 //!
@@ -65,18 +103,18 @@
 //!   `runserver --cert PEM --key PEM`. Off by default; without it the build
 //!   has no TLS dependency.
 //! - `redis`: the Redis channel layer.
-//!   [`management`] module is the `runserver` and `runworker` commands.
-//! - **Groups** ([`Group`]) broadcast to WebSockets through a channel layer
-//!   ([`layers`]: in memory, or Redis across processes).
-//! - **Consumers** ([`consumers`]) take a path's traffic as Django Channels
-//!   messages, run by workers instead of a view.
 //!
 //! ## Logging
 //!
 //! The library logs through the `log` crate only: one access line per request
-//! and per WebSocket session at `info`, connection lifecycle at `debug`.
-//! `runserver` installs `env_logger` with a timestamped access log, coloured
-//! on a terminal; `-v 0..3` sets the level, and `RUST_LOG` wins when set.
+//! and per WebSocket session at `info`, connection lifecycle at `debug`,
+//! frames at `trace`; no payloads above `trace`. `runserver` installs
+//! `env_logger` with a timestamped access log, coloured on a terminal;
+//! `-v 0..3` sets the level, and `RUST_LOG` wins when set.
+//!
+//! ## Minimum supported Rust version
+//!
+//! 1.88.
 
 mod config;
 mod connection;

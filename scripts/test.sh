@@ -27,3 +27,6 @@ log "browser test: the demo chat in headless Chromium (playwright-core)"
 cargo build --quiet --all-features --example demo
 npm ci --prefix tests/browser --no-audit --no-fund
 node --test tests/browser/
+
+log "Autobahn conformance cases 1-10 against the demo (scripts/autobahn.sh)"
+bash scripts/autobahn.sh

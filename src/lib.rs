@@ -78,6 +78,10 @@
 //! `runserver` installs `env_logger` with a timestamped access log, coloured
 //! on a terminal; `-v 0..3` sets the level, and `RUST_LOG` wins when set.
 
+// No `unwrap`/`expect` outside tests: the library must not panic on what a
+// client sends (the test client in `test` panics on purpose, to fail a test).
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 mod config;
 mod connection;
 pub mod consumers;
@@ -96,12 +100,16 @@ mod server;
 mod signals;
 mod socket;
 pub mod static_files;
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod test;
 #[cfg(feature = "tls")]
 mod tls;
 mod urls;
 mod views;
 mod websocket;
+
+#[cfg(test)]
+mod proptests;
 
 pub use config::ServerConfig;
 pub use error::{Error, Result};

@@ -284,3 +284,36 @@ fn pings_are_answered_with_their_payload_and_pongs_ignored() {
         Some(Message::Text("fragmented".into()))
     );
 }
+
+#[test]
+fn origin_allow_list_refuses_cross_site_handshakes() {
+    init_test_log();
+    let (tx, _seen) = mpsc::channel();
+    let config = ServerConfig::default().allowed_origins(["https://app.example"]);
+    let server = TestServer::start_with_config(urls(tx), config);
+    let status = |extra: &[&str]| raw_request(server.addr(), handshake("/echo", extra).as_bytes());
+    let refused = status(&["Origin: https://evil.example"]);
+    assert_eq!(
+        (refused.status, refused.text()),
+        (403, "Origin not allowed".into())
+    );
+    assert_eq!(status(&["Origin: null"]).status, 403);
+    assert_eq!(status(&["Origin: https://app.example.evil"]).status, 403);
+    assert_eq!(status(&["Origin: HTTPS://APP.EXAMPLE"]).status, 101);
+    assert_eq!(status(&["Origin: https://app.example"]).status, 101);
+    assert_eq!(status(&[]).status, 101, "no Origin: not a browser");
+}
+
+#[test]
+fn invalid_handshakes_are_refused() {
+    let (server, _) = server();
+    let status = |extra: &[&str]| raw_request(server.addr(), handshake("/echo", extra).as_bytes());
+    let old = status(&["Sec-WebSocket-Version: 8"]);
+    assert_eq!(
+        (old.status, old.header("Sec-WebSocket-Version")),
+        (426, Some("13"))
+    );
+    assert_eq!(status(&["Sec-WebSocket-Key: c2hvcnQ="]).status, 400);
+    assert_eq!(status(&["Connection: keep-alive"]).status, 400);
+    assert_eq!(status(&["Host:"]).status, 400);
+}

@@ -317,3 +317,25 @@ fn invalid_handshakes_are_refused() {
     assert_eq!(status(&["Connection: keep-alive"]).status, 400);
     assert_eq!(status(&["Host:"]).status, 400);
 }
+
+#[test]
+fn invalid_utf8_fails_fast_before_the_frame_is_complete() {
+    let (server, seen) = server();
+    // Announce 100 bytes of text; send 10 with an invalid sequence; stop.
+    let stream = raw_websocket(server.addr(), "/seen");
+    let mut text = b"valid \xf4\x90\x80\x80".to_vec();
+    text.resize(100, b'x');
+    send(&stream, &client_frame(true, TEXT, &text)[..16]);
+    assert_eq!(read_close_code(&stream), Some(1007));
+    assert_eq!(seen.recv_timeout(TIMEOUT).expect("the view ended"), None);
+
+    // The same inside a continuation frame, with a character split across
+    // the two frames.
+    let stream = raw_websocket(server.addr(), "/seen");
+    send(&stream, &client_frame(false, TEXT, b"ok \xe2\x82"));
+    let mut rest = b"\xac then \xc0\xaf".to_vec();
+    rest.resize(100, b'x');
+    send(&stream, &client_frame(true, CONTINUATION, &rest)[..20]);
+    assert_eq!(read_close_code(&stream), Some(1007));
+    assert_eq!(seen.recv_timeout(TIMEOUT).expect("the view ended"), None);
+}

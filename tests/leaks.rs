@@ -182,7 +182,7 @@ fn flooding_an_unread_websocket_is_bounded_and_loses_nothing() {
     );
     eprintln!(
         "flood of {} MiB: RSS grew {growth} KiB while unread; count_messages() peaked at {most_queued}",
-        MESSAGE * MESSAGES as usize >> 20
+        (MESSAGE * MESSAGES as usize) >> 20
     );
     assert!(
         growth < RSS_BOUND_KIB,

@@ -438,8 +438,9 @@ mod tests {
 
     #[test]
     fn partial_frames_fail_fast_on_invalid_utf8() {
+        type Case<'a> = (&'a [u8], &'a [u8], usize, Option<usize>);
         let euro = "€".as_bytes(); // e2 82 ac
-        let cases: &[(&[u8], &[u8], usize, Option<usize>)] = &[
+        let cases: &[Case<'_>] = &[
             (b"", b"abc", 0, Some(3)),
             (b"", b"ab\xe2\x82", 0, Some(2)),
             (b"", b"ab\xe2\x82", 2, Some(2)),

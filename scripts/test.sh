@@ -23,6 +23,9 @@ apt_install redis-server chromium
 log "cargo test (unit, integration and doc tests)"
 cargo test --all-features
 
+log "Autobahn conformance cases 1-10 against the demo (scripts/autobahn.sh)"
+bash scripts/autobahn.sh
+
 log "browser test: the demo chat in headless Chromium (playwright-core)"
 cargo build --quiet --all-features --example demo
 npm ci --prefix tests/browser --no-audit --no-fund

@@ -116,6 +116,10 @@
 //!
 //! 1.88.
 
+// No `unwrap`/`expect` outside tests: the library must not panic on what a
+// client sends (the test client in `test` panics on purpose, to fail a test).
+#![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+
 mod config;
 mod connection;
 pub mod consumers;
@@ -134,12 +138,16 @@ mod server;
 mod signals;
 mod socket;
 pub mod static_files;
+#[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod test;
 #[cfg(feature = "tls")]
 mod tls;
 mod urls;
 mod views;
 mod websocket;
+
+#[cfg(test)]
+mod proptests;
 
 pub use config::ServerConfig;
 pub use error::{Error, Result};

@@ -21,6 +21,9 @@ use crate::urls::{URLPattern, URLResolver};
 /// Pending connections the kernel queues before `accept`.
 const LISTEN_BACKLOG: i32 = 1024;
 
+/// Most reads of what a refused client already sent (4 KiB each).
+const REFUSE_DRAIN_READS: usize = 16;
+
 /// What every connection thread shares.
 #[derive(Debug)]
 pub(crate) struct ServerState {
@@ -252,10 +255,15 @@ fn refuse_busy(stream: &Socket) {
     let _ = (&*stream).write_all(response.as_bytes());
     let _ = stream.shutdown(std::net::Shutdown::Write);
     // Drain what the client already sent, so closing does not reset the
-    // connection before it reads the 503.
-    let mut sink = [0u8; 1024];
-    while matches!(stream.ready(), Ok(true)) && matches!((&*stream).read(&mut sink), Ok(n) if n > 0)
-    {
+    // connection before it reads the 503; bounded, so a client that keeps
+    // sending cannot hold the accept loop.
+    let mut sink = [0u8; 4096];
+    for _ in 0..REFUSE_DRAIN_READS {
+        if !matches!(stream.ready(), Ok(true))
+            || !matches!((&*stream).read(&mut sink), Ok(n) if n > 0)
+        {
+            break;
+        }
     }
 }
 

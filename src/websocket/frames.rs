@@ -32,7 +32,14 @@ pub(crate) enum FrameError {
     Protocol(&'static str),
     /// The frame is larger than the limit (close with 1009).
     TooBig,
+    /// The part of a frame read so far is already invalid (the inspector of
+    /// [`FrameReader::read_frame`] said so): close with this code.
+    Invalid(u16, &'static str),
 }
+
+/// Looks at a frame's payload while it is still arriving (unmasked, a
+/// prefix of the whole), to fail fast on what can never become valid.
+pub(crate) type Inspect<'a> = &'a mut dyn FnMut(&FrameHeader, &[u8]) -> Result<(), FrameError>;
 
 /// Whether a read may wait for the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +55,20 @@ struct Partial {
     header: FrameHeader,
     payload: Vec<u8>,
     len: usize,
+    /// Bytes of `payload` unmasked so far.
+    unmasked: usize,
+}
+
+impl Partial {
+    /// Unmasks the bytes that arrived since the last call.
+    fn unmask_new(&mut self) {
+        if let Some(mask) = self.header.mask {
+            let offset = self.unmasked % 4;
+            let rotated = [0, 1, 2, 3].map(|i| mask[(offset + i) % 4]);
+            unmask(&mut self.payload[self.unmasked..], rotated);
+        }
+        self.unmasked = self.payload.len();
+    }
 }
 
 /// Reads frames from a client; survives timeouts and `WouldBlock` mid-frame.
@@ -77,8 +98,14 @@ impl FrameReader {
     }
 
     /// Reads the next frame of at most `max` payload bytes; `Ok(None)` when
-    /// `mode` is non-blocking and no complete frame has arrived.
-    pub fn read_frame(&mut self, max: usize, mode: Mode) -> Result<Option<RawFrame>, FrameError> {
+    /// `mode` is non-blocking and no complete frame has arrived. `inspect`
+    /// sees the payload of a frame that is still incomplete after each read.
+    pub fn read_frame(
+        &mut self,
+        max: usize,
+        mode: Mode,
+        inspect: Inspect<'_>,
+    ) -> Result<Option<RawFrame>, FrameError> {
         loop {
             if self.partial.is_none() && !self.parse_header(max)? && !self.fill(mode)? {
                 return Ok(None);
@@ -90,9 +117,11 @@ impl FrameReader {
             let take = available.len().min(partial.len - partial.payload.len());
             partial.payload.extend_from_slice(&available[..take]);
             self.pos += take;
+            partial.unmask_new();
             if partial.payload.len() == partial.len {
                 return Ok(self.partial.take().map(finish));
             }
+            inspect(&partial.header, &partial.payload)?;
             if !self.read_payload(mode)? {
                 return Ok(None);
             }
@@ -119,6 +148,7 @@ impl FrameReader {
             header,
             payload: Vec::with_capacity(len),
             len,
+            unmasked: 0,
         });
         Ok(true)
     }
@@ -168,9 +198,8 @@ impl FrameReader {
 }
 
 fn finish(mut partial: Partial) -> RawFrame {
-    if let Some(mask) = partial.header.mask.take() {
-        unmask(&mut partial.payload, mask);
-    }
+    partial.unmask_new();
+    partial.header.mask = None;
     RawFrame {
         header: partial.header,
         payload: partial.payload,
@@ -211,6 +240,29 @@ mod tests {
                 .map(|(i, b)| b ^ mask[i % 4])
                 .collect();
             assert_eq!(fast, slow);
+        }
+    }
+
+    #[test]
+    fn unmasking_in_pieces_matches_unmasking_at_once() {
+        let mask = [9, 8, 7, 6];
+        let original: Vec<u8> = (0..23).collect();
+        let mut whole = original.clone();
+        unmask(&mut whole, mask);
+        for split in [1, 2, 3, 5, 6, 7, 22] {
+            let mut partial = Partial {
+                header: FrameHeader {
+                    mask: Some(mask),
+                    ..FrameHeader::default()
+                },
+                payload: original[..split].to_vec(),
+                len: original.len(),
+                unmasked: 0,
+            };
+            partial.unmask_new();
+            partial.payload.extend_from_slice(&original[split..]);
+            partial.unmask_new();
+            assert_eq!(partial.payload, whole, "split at {split}");
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
+use tungstenite::protocol::frame::FrameHeader;
 
 use super::frames::{FrameError, FrameReader, Mode, RawFrame};
 use super::message::Message;
@@ -47,6 +48,8 @@ pub(crate) struct Inbound {
     frames: FrameReader,
     limits: ReadLimits,
     fragments: Option<Fragments>,
+    /// Bytes of the frame still arriving known to be valid UTF-8.
+    frame_valid: usize,
     queue: VecDeque<Message>,
     queued_bytes: usize,
     ended: Option<Ended>,
@@ -61,6 +64,7 @@ impl Inbound {
             frames,
             limits,
             fragments: None,
+            frame_valid: 0,
             queue: VecDeque::new(),
             queued_bytes: 0,
             ended: None,
@@ -125,7 +129,7 @@ impl Inbound {
             self.set_timeout(Some(left));
             match self
                 .frames
-                .read_frame(self.limits.max_frame, Mode::Blocking)
+                .read_frame(self.limits.max_frame, Mode::Blocking, &mut |_, _| Ok(()))
             {
                 Ok(Some(frame)) if is_close(&frame) => drop(self.on_frame(frame, out)),
                 Ok(_) => {}
@@ -149,8 +153,16 @@ impl Inbound {
     }
 
     fn read_message(&mut self, mode: Mode, out: &Shared) -> Step {
-        match self.frames.read_frame(self.limits.max_frame, mode) {
+        let fragments = self.fragments.as_ref();
+        let valid = &mut self.frame_valid;
+        let read = self
+            .frames
+            .read_frame(self.limits.max_frame, mode, &mut |header, payload| {
+                check_partial_text(fragments, header, payload, valid)
+            });
+        match read {
             Ok(Some(frame)) => {
+                self.frame_valid = 0;
                 self.pinged_at = None;
                 match self.on_frame(frame, out) {
                     Ok(Some(message)) => {
@@ -176,6 +188,10 @@ impl Inbound {
             }
             Err(FrameError::TooBig) => {
                 self.fail(out, 1009, "frame too large");
+                Step::Pending
+            }
+            Err(FrameError::Invalid(code, why)) => {
+                self.fail(out, code, why);
                 Step::Pending
             }
         }
@@ -324,6 +340,47 @@ fn check_utf8(data: &[u8], from: usize, is_final: bool) -> Result<usize, (u16, &
     }
 }
 
+/// Fails fast on invalid UTF-8 in a text frame that is still arriving, as
+/// RFC 6455 §8.1 asks; `valid` is how much of `payload` is known valid.
+fn check_partial_text(
+    fragments: Option<&Fragments>,
+    header: &FrameHeader,
+    payload: &[u8],
+    valid: &mut usize,
+) -> Result<(), FrameError> {
+    let tail: &[u8] = match (header.opcode, fragments) {
+        (OpCode::Data(Data::Text), None) => &[],
+        (OpCode::Data(Data::Continue), Some(f)) if f.text => &f.data[f.valid..],
+        _ => return Ok(()),
+    };
+    *valid = utf8_valid_prefix(tail, payload, *valid)
+        .ok_or(FrameError::Invalid(1007, "invalid UTF-8 in text message"))?;
+    Ok(())
+}
+
+/// How much of `payload` is known to be valid UTF-8, checking from `from`,
+/// where `payload` follows `tail`, the start of a character split across
+/// frames; `None` on an invalid sequence. An incomplete character at the end
+/// is not an error: more bytes may complete it.
+fn utf8_valid_prefix(tail: &[u8], payload: &[u8], from: usize) -> Option<usize> {
+    let mut start = from;
+    if from == 0 && !tail.is_empty() {
+        let head = &payload[..payload.len().min(4)];
+        let joined = [tail, head].concat();
+        match std::str::from_utf8(&joined) {
+            Ok(_) => start = head.len(),
+            Err(e) if e.error_len().is_some() => return None,
+            Err(e) if e.valid_up_to() < tail.len() => return Some(0),
+            Err(e) => start = e.valid_up_to() - tail.len(),
+        }
+    }
+    match std::str::from_utf8(&payload[start..]) {
+        Ok(_) => Some(payload.len()),
+        Err(e) if e.error_len().is_none() => Some(start + e.valid_up_to()),
+        Err(_) => None,
+    }
+}
+
 /// The code of a close frame's payload, checked per RFC 6455 §7.4.
 fn parse_close(payload: &[u8]) -> Result<Option<u16>, (u16, &'static str)> {
     match payload {
@@ -377,5 +434,31 @@ mod tests {
         assert_eq!(check_utf8(e_acute, 0, true), Ok(2));
         assert_eq!(check_utf8(b"ok\xff", 0, false).unwrap_err().0, 1007);
         assert_eq!(check_utf8(b"abc", 2, true), Ok(3));
+    }
+
+    #[test]
+    fn partial_frames_fail_fast_on_invalid_utf8() {
+        type Case<'a> = (&'a [u8], &'a [u8], usize, Option<usize>);
+        let euro = "€".as_bytes(); // e2 82 ac
+        let cases: &[Case<'_>] = &[
+            (b"", b"abc", 0, Some(3)),
+            (b"", b"ab\xe2\x82", 0, Some(2)),
+            (b"", b"ab\xe2\x82", 2, Some(2)),
+            (b"", b"ab\xff", 0, None),
+            (b"", b"ab\xe2\x28", 0, None),
+            (&euro[..1], &euro[1..2], 0, Some(0)),
+            (&euro[..1], &euro[1..], 0, Some(2)),
+            (&euro[..2], b"\xacok", 0, Some(3)),
+            (&euro[..2], b"\xacok\xff", 0, None),
+            (&euro[..1], b"\x28", 0, None),
+            (&euro[..1], b"\x82\xac\xe2", 0, Some(2)),
+        ];
+        for (tail, payload, from, want) in cases {
+            assert_eq!(
+                utf8_valid_prefix(tail, payload, *from),
+                *want,
+                "{tail:x?} {payload:x?} from {from}"
+            );
+        }
     }
 }

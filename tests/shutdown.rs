@@ -12,6 +12,7 @@ use support::*;
 use wsviews::{path, require_websocket, HttpResponse, Request, ServerConfig, URLPattern};
 
 fn urls(entered: Sender<()>, release: Receiver<()>) -> Vec<URLPattern> {
+    let started = entered.clone();
     vec![
         path("plain", |_: &Request| HttpResponse::text(200, "plain")),
         path("slow", move |_: &Request| {
@@ -32,10 +33,12 @@ fn urls(entered: Sender<()>, release: Receiver<()>) -> Vec<URLPattern> {
         ),
         path(
             "stubborn",
-            require_websocket(|request: &Request| {
-                // Ignores the close and keeps the socket until it is cut off.
+            require_websocket(move |request: &Request| {
+                // The raw test client never answers the 1001 close, so this
+                // view waits until the deadline cuts the socket off.
+                started.send(()).ok();
                 let websocket = request.websocket().expect("ws");
-                while !websocket.is_closed() || websocket.wait().is_some() {}
+                while websocket.wait().is_some() {}
             }),
         ),
     ]
@@ -99,14 +102,12 @@ fn in_flight_requests_finish_and_websockets_get_1001() {
 #[test]
 fn connections_past_the_deadline_are_cut_off() {
     init_test_log();
-    let (entered_tx, _entered) = bounded(1);
+    let (entered_tx, entered) = bounded(1);
     let (_release, release_rx) = bounded::<()>(1);
     let config = ServerConfig::default().shutdown_timeout(Duration::from_millis(200));
     let server = TestServer::start_with_config(urls(entered_tx, release_rx), config);
     let stream = raw_websocket(server.addr(), "/stubborn");
-    wait_until("the WebSocket is registered", || {
-        server.handle().connection_count() == 1
-    });
+    entered.recv_timeout(TIMEOUT).expect("the view started");
     let report = server.shutdown();
     assert_eq!((report.websockets_closed, report.cut_off), (1, 1));
     assert_eq!(read_close_code(&stream), Some(1001));

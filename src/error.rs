@@ -44,7 +44,10 @@ impl fmt::Display for Error {
             Error::ConnectionClosed => f.write_str("connection closed"),
             Error::Config(why) => write!(f, "invalid configuration: {why}"),
             Error::MessageTooLarge { size, max } => {
-                write!(f, "message of {size} bytes is over the limit of {max} bytes")
+                write!(
+                    f,
+                    "message of {size} bytes is over the limit of {max} bytes"
+                )
             }
             Error::ChannelFull(name) => write!(f, "channel {name:?} is full"),
             Error::InvalidName(why) => write!(f, "invalid channel or group name: {why}"),

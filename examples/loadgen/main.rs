@@ -1,0 +1,158 @@
+//! A load generator for wsviews and its baselines, built on tungstenite's client.
+//!
+//! ```text
+//! cargo run --release --example loadgen -- MODE [options]
+//! bash scripts/bench.sh            # builds the servers and runs the whole matrix
+//! ```
+//!
+//! Single modes measure a server you started yourself (`--addr`, and `--pid` for the
+//! server's CPU seconds, RSS and threads from /proc); `matrix` starts each server itself
+//! and compares wsviews with the plain baselines back to back. Run with `--help` for
+//! every option. CPU seconds come from /proc/PID/stat divided by `$CLK_TCK` (assumed 100,
+//! the Linux value, when unset; scripts/bench.sh exports `getconf CLK_TCK`).
+
+mod args;
+mod chart;
+mod client;
+mod echo;
+mod fanout;
+mod handshake;
+mod http;
+mod idle;
+mod matrix;
+mod procstat;
+mod report;
+mod server;
+mod stats;
+
+use std::net::SocketAddr;
+
+use args::Args;
+use client::Target;
+use stats::Outcome;
+
+const USAGE: &str = "\
+usage: loadgen MODE [options]
+
+modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
+       --pid PID of the server for CPU/RSS/threads figures):
+  echo       --conns 1 --size 32 --secs 5 --warmup 0.5 --path /echo [--text]
+  handshake  --threads 4 --secs 5 --warmup 0.5 --path /echo
+  idle       --conns 2000 --hold 2 --path /echo
+  fanout     --members 1000 --rounds 50 --readers 2 --round-timeout 5 --path /chat/
+  http       --conns 8 --secs 5 --warmup 0.5 --path /plain
+  matrix     starts the servers itself and compares them:
+    --wsviews-bin target/release/examples/demo
+    --wsviews-args 'runserver {addr} --multithreaded'
+    --baseline-bin target/release/examples/baseline_echo   --baseline-args '{addr}'
+    --http-baseline-bin target/release/examples/tiny_http_plain --http-baseline-args '{addr}'
+    --cases echo,handshake,idle,fanout,http   --echo 1x32,50x32,10x65536
+    --echo-secs 5 --handshake-secs 5 --http-secs 5 --warmup 0.5 --hold 2
+    --idle 2000,8000 --fanout 1000 --rounds 50 --out target/bench [--readme]";
+
+fn main() {
+    let raw: Vec<String> = std::env::args().skip(1).collect();
+    if let Err(err) = run(raw) {
+        eprintln!("loadgen: {err}\n\n{USAGE}");
+        std::process::exit(2);
+    }
+}
+
+fn run(raw: Vec<String>) -> Result<(), String> {
+    let mut args = Args::parse(raw)?;
+    let Some(mode) = args.positional.first().cloned() else {
+        println!("{USAGE}");
+        return Ok(());
+    };
+    if args.flag("help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    if mode == "matrix" {
+        return matrix::run(args);
+    }
+    let addr = args.string("addr", "127.0.0.1:9001");
+    let addr: SocketAddr = addr.parse().map_err(|_| format!("--addr: {addr:?}"))?;
+    let pid = args.opt("pid").map(|p| p.parse::<u32>()).transpose();
+    let target = Target {
+        addr,
+        pid: pid.map_err(|_| "--pid: not a number")?,
+    };
+    let work = Work::from_args(&mode, &mut args)?;
+    args.finish()?;
+    let outcome = work.run(&target);
+    print_outcome(&mode, &outcome);
+    Ok(())
+}
+
+/// One measurement to make, with its options.
+#[derive(Debug, Clone)]
+enum Work {
+    Echo(echo::EchoOpts),
+    Handshake(handshake::HandshakeOpts),
+    Idle(idle::IdleOpts),
+    Fanout(fanout::FanoutOpts),
+    Http(http::HttpOpts),
+}
+
+impl Work {
+    /// The options of `mode`, defaults filled in.
+    fn from_args(mode: &str, args: &mut Args) -> Result<Work, String> {
+        Ok(match mode {
+            "echo" => Work::Echo(echo::EchoOpts {
+                conns: args.get("conns", 1)?,
+                size: args.get("size", 32)?,
+                secs: args.get("secs", 5.0)?,
+                warmup: args.get("warmup", 0.5)?,
+                path: args.string("path", "/echo"),
+                text: args.flag("text"),
+            }),
+            "handshake" => Work::Handshake(handshake::HandshakeOpts {
+                threads: args.get("threads", 4)?,
+                secs: args.get("secs", 5.0)?,
+                warmup: args.get("warmup", 0.5)?,
+                path: args.string("path", "/echo"),
+            }),
+            "idle" => Work::Idle(idle::IdleOpts {
+                conns: args.get("conns", 2000)?,
+                hold: args.get("hold", 2.0)?,
+                path: args.string("path", "/echo"),
+            }),
+            "fanout" => Work::Fanout(fanout::FanoutOpts {
+                members: args.get("members", 1000)?,
+                rounds: args.get("rounds", 50)?,
+                readers: args.get("readers", 2)?,
+                round_timeout: args.get("round-timeout", 5.0)?,
+                path: args.string("path", "/chat/"),
+            }),
+            "http" => Work::Http(http::HttpOpts {
+                conns: args.get("conns", 8)?,
+                secs: args.get("secs", 5.0)?,
+                warmup: args.get("warmup", 0.5)?,
+                path: args.string("path", "/plain"),
+            }),
+            other => return Err(format!("unknown mode {other:?}")),
+        })
+    }
+
+    fn run(&self, target: &Target) -> Outcome {
+        match self {
+            Work::Echo(opts) => echo::run(target, opts),
+            Work::Handshake(opts) => handshake::run(target, opts),
+            Work::Idle(opts) => idle::run(target, opts),
+            Work::Fanout(opts) => fanout::run(target, opts),
+            Work::Http(opts) => http::run(target, opts),
+        }
+    }
+}
+
+fn print_outcome(mode: &str, outcome: &Outcome) {
+    println!("{mode}:");
+    for m in &outcome.metrics {
+        println!("  {:<18} {:>12} {}", m.name, report::fmt(m.value), m.unit);
+    }
+    println!("  {:<18} {:>12}", "client errors", outcome.errors);
+    for note in &outcome.notes {
+        println!("  note: {note}");
+    }
+}

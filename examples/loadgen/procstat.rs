@@ -1,0 +1,107 @@
+//! What the server process costs, read from `/proc/PID/stat` and `/proc/PID/status`.
+
+use std::fs;
+use std::time::Duration;
+
+/// Clock ticks per second of `/proc/PID/stat`'s utime and stime: `$CLK_TCK` when set
+/// (scripts/bench.sh exports `getconf CLK_TCK`), else 100, the value on Linux.
+pub fn clk_tck() -> f64 {
+    std::env::var("CLK_TCK")
+        .ok()
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|v| *v > 0.0)
+        .unwrap_or(100.0)
+}
+
+/// utime + stime of `pid` ("self" for this process) in seconds.
+pub fn cpu_seconds(pid: &str) -> Option<f64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name is in parentheses and may contain spaces: split after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14 and 15 of the whole line are 12 and 13 after the name (state is 0).
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / clk_tck())
+}
+
+/// Resident memory and thread count of a process.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Status {
+    pub rss_kib: u64,
+    pub threads: u64,
+}
+
+pub fn status(pid: u32) -> Option<Status> {
+    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let field = |name: &str| -> Option<u64> {
+        let line = text.lines().find(|l| l.starts_with(name))?;
+        line[name.len()..].split_whitespace().next()?.parse().ok()
+    };
+    Some(Status {
+        rss_kib: field("VmRSS:")?,
+        threads: field("Threads:")?,
+    })
+}
+
+/// Waits until the server's thread count has stopped changing (it spawns threads as it
+/// accepts), at most `limit`.
+pub fn settle(pid: u32, limit: Duration) -> Option<Status> {
+    let deadline = std::time::Instant::now() + limit;
+    let mut last = status(pid)?;
+    let mut stable = 0;
+    while stable < 3 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = status(pid)?;
+        stable = if now.threads == last.threads {
+            stable + 1
+        } else {
+            0
+        };
+        last = now;
+    }
+    Some(last)
+}
+
+/// The soft limit on open files of this process, from `/proc/self/limits`.
+pub fn open_files_limit() -> Option<u64> {
+    let limits = fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    line["Max open files".len()..]
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// CPU seconds used by the server and by this client between `start` and `stop`.
+#[derive(Debug, Clone, Copy)]
+pub struct CpuUsage {
+    pub server: Option<f64>,
+    pub client: f64,
+}
+
+#[derive(Debug)]
+pub struct CpuMeter {
+    pid: Option<u32>,
+    server0: Option<f64>,
+    client0: f64,
+}
+
+impl CpuMeter {
+    pub fn start(pid: Option<u32>) -> CpuMeter {
+        CpuMeter {
+            pid,
+            server0: pid.and_then(|p| cpu_seconds(&p.to_string())),
+            client0: cpu_seconds("self").unwrap_or(0.0),
+        }
+    }
+
+    pub fn stop(&self) -> CpuUsage {
+        let server1 = self.pid.and_then(|p| cpu_seconds(&p.to_string()));
+        CpuUsage {
+            server: self.server0.zip(server1).map(|(a, b)| b - a),
+            client: cpu_seconds("self").unwrap_or(0.0) - self.client0,
+        }
+    }
+}

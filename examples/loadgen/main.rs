@@ -12,6 +12,7 @@
 //! the Linux value, when unset; scripts/bench.sh exports `getconf CLK_TCK`).
 
 mod args;
+mod cases;
 mod chart;
 mod client;
 mod echo;
@@ -48,7 +49,8 @@ modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
     --http-baseline-bin target/release/examples/tiny_http_plain --http-baseline-args '{addr}'
     --cases echo,handshake,idle,fanout,http   --echo 1x32,50x32,10x65536
     --echo-secs 5 --handshake-secs 5 --http-secs 5 --warmup 0.5 --hold 2
-    --idle 2000,8000 --fanout 1000 --rounds 50 --out target/bench [--readme]";
+    --idle 2000,8000 --fanout 1000 --rounds 50 --http-conns 8 --repeat 1
+    --out target/bench [--readme]";
 
 fn main() {
     let raw: Vec<String> = std::env::args().skip(1).collect();

@@ -8,30 +8,11 @@ use std::time::Instant;
 use serde_json::{json, Value};
 
 use crate::args::Args;
+use crate::cases::{Baseline, Case};
 use crate::client::Target;
-use crate::echo::EchoOpts;
-use crate::fanout::FanoutOpts;
-use crate::handshake::HandshakeOpts;
-use crate::http::HttpOpts;
-use crate::idle::IdleOpts;
 use crate::report::{self, CaseResult};
 use crate::server::{Server, ServerSpec};
 use crate::stats::Outcome;
-use crate::Work;
-
-/// Which baseline a case compares wsviews with.
-#[derive(Debug, Clone, Copy)]
-enum Baseline {
-    WebSocket,
-    Http,
-}
-
-#[derive(Debug)]
-struct Case {
-    name: String,
-    work: Work,
-    baseline: Baseline,
-}
 
 #[derive(Debug)]
 struct Plan {
@@ -41,6 +22,7 @@ struct Plan {
     http_baseline: ServerSpec,
     out: PathBuf,
     readme: bool,
+    repeat: usize,
     options: Value,
 }
 
@@ -124,11 +106,14 @@ fn plan(args: &mut Args) -> Result<Plan, String> {
         "wsviews": wsviews.as_ref().map(|s| format!("{} {}", s.bin.display(), s.args)),
         "baseline": format!("{} {}", ws_baseline.bin.display(), ws_baseline.args),
         "http_baseline": format!("{} {}", http_baseline.bin.display(), http_baseline.args),
+        "argv": std::env::args().skip(1).collect::<Vec<_>>(),
     });
-    let cases = cases(args, &wanted)?;
+    let cases = crate::cases::cases(args, &wanted)?;
     let out = PathBuf::from(args.string("out", "target/bench"));
     let readme = args.flag("readme");
+    let repeat = args.get("repeat", 1_usize)?.max(1);
     Ok(Plan {
+        repeat,
         cases,
         wsviews,
         ws_baseline,
@@ -139,105 +124,54 @@ fn plan(args: &mut Args) -> Result<Plan, String> {
     })
 }
 
-/// The cases named in `wanted`, sized by the options.
-fn cases(args: &mut Args, wanted: &str) -> Result<Vec<Case>, String> {
-    let warmup: f64 = args.get("warmup", 0.5)?;
-    let echo_secs: f64 = args.get("echo-secs", 5.0)?;
-    let echo_list = args.string("echo", "1x32,50x32,10x65536");
-    let handshake_secs: f64 = args.get("handshake-secs", 5.0)?;
-    let http_secs: f64 = args.get("http-secs", 5.0)?;
-    let http_conns: usize = args.get("http-conns", 8)?;
-    let hold: f64 = args.get("hold", 2.0)?;
-    let idle = args.list("idle", &[2000, 8000])?;
-    let fanout = args.list("fanout", &[1000])?;
-    let rounds: usize = args.get("rounds", 50)?;
-    let want = |name: &str| wanted.split(',').any(|w| w.trim() == name);
-    let ws = |name: String, work: Work| Case {
-        name,
-        work,
-        baseline: Baseline::WebSocket,
-    };
-    let mut cases = Vec::new();
-    if want("echo") {
-        for item in echo_list.split(',') {
-            let (conns, size) = item
-                .split_once('x')
-                .and_then(|(c, s)| Some((c.trim().parse().ok()?, s.trim().parse().ok()?)))
-                .ok_or_else(|| format!("--echo: {item:?} is not CONNSxBYTES"))?;
-            let opts = EchoOpts {
-                conns,
-                size,
-                secs: echo_secs,
-                warmup,
-                path: "/echo".into(),
-                text: false,
-            };
-            cases.push(ws(format!("echo {conns}x{size}B"), Work::Echo(opts)));
-        }
-    }
-    if want("handshake") {
-        let opts = HandshakeOpts {
-            threads: 4,
-            secs: handshake_secs,
-            warmup,
-            path: "/echo".into(),
-        };
-        cases.push(ws("handshake".into(), Work::Handshake(opts)));
-    }
-    if want("idle") {
-        for conns in idle {
-            let opts = IdleOpts {
-                conns,
-                hold,
-                path: "/echo".into(),
-            };
-            cases.push(ws(format!("idle {conns}"), Work::Idle(opts)));
-        }
-    }
-    if want("fanout") {
-        for members in fanout {
-            let opts = FanoutOpts {
-                members,
-                rounds,
-                readers: 2,
-                round_timeout: 5.0,
-                path: "/chat/".into(),
-            };
-            cases.push(ws(format!("fanout {members}"), Work::Fanout(opts)));
-        }
-    }
-    if want("http") {
-        let opts = HttpOpts {
-            conns: http_conns,
-            secs: http_secs,
-            warmup,
-            path: "/plain".into(),
-        };
-        cases.push(Case {
-            name: "http /plain".into(),
-            work: Work::Http(opts),
-            baseline: Baseline::Http,
-        });
-    }
-    Ok(cases)
-}
-
 fn run_case(plan: &Plan, case: &Case) -> CaseResult {
     let baseline = match case.baseline {
         Baseline::WebSocket => &plan.ws_baseline,
         Baseline::Http => &plan.http_baseline,
     };
-    let wsviews = plan
-        .wsviews
-        .as_ref()
-        .and_then(|spec| run_side(plan, case, "wsviews", spec));
-    let baseline = run_side(plan, case, "baseline", baseline);
+    let (mut ws_runs, mut base_runs) = (Vec::new(), Vec::new());
+    for _ in 0..plan.repeat {
+        if let Some(spec) = &plan.wsviews {
+            ws_runs.extend(run_side(plan, case, "wsviews", spec));
+        }
+        base_runs.extend(run_side(plan, case, "baseline", baseline));
+    }
     CaseResult {
         name: case.name.clone(),
         params: json!(format!("{:?}", case.work)),
-        wsviews,
-        baseline,
+        wsviews: best(ws_runs),
+        baseline: best(base_runs),
     }
+}
+
+/// The run with the best headline figure (the machine is shared: noise only ever makes a
+/// run worse), with the other runs' figures in a note.
+fn best(mut runs: Vec<Outcome>) -> Option<Outcome> {
+    let key = |o: &Outcome| {
+        o.headline_metric().map_or(f64::MIN, |m| {
+            if m.higher_is_better {
+                m.value
+            } else {
+                -m.value
+            }
+        })
+    };
+    runs.sort_by(|a, b| key(b).total_cmp(&key(a)));
+    let mut runs = runs.into_iter();
+    let mut best = runs.next()?;
+    let others: Vec<String> = runs
+        .filter_map(|o| o.headline_metric().map(|m| report::fmt(m.value)))
+        .collect();
+    if let (false, Some(m)) = (others.is_empty(), best.headline_metric()) {
+        let note = format!(
+            "best of {} runs by {}; the others: {}",
+            others.len() + 1,
+            m.name,
+            others.join(", ")
+        );
+        best.notes.push(note);
+    }
+    Some(best)
 }
 
 /// Starts a fresh server, runs the case against it, stops it.

@@ -74,11 +74,29 @@ pub fn open_files_limit() -> Option<u64> {
         .ok()
 }
 
-/// CPU seconds used by the server and by this client between `start` and `stop`.
+/// Busy CPU seconds of the whole machine (all cores), from the first line of /proc/stat.
+pub fn machine_busy_seconds() -> Option<f64> {
+    let stat = fs::read_to_string("/proc/stat").ok()?;
+    let line = stat.lines().next()?.strip_prefix("cpu ")?;
+    let ticks: Vec<f64> = line
+        .split_whitespace()
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    // user nice system idle iowait irq softirq steal: everything but idle and iowait.
+    let busy: f64 = [0, 1, 2, 5, 6, 7]
+        .iter()
+        .filter_map(|&i| ticks.get(i))
+        .sum();
+    Some(busy / clk_tck())
+}
+
+/// CPU seconds used between `start` and `stop` by the server, by this client, and by
+/// everything else on the machine (other work sharing the cores: noise to watch).
 #[derive(Debug, Clone, Copy)]
 pub struct CpuUsage {
     pub server: Option<f64>,
     pub client: f64,
+    pub other: Option<f64>,
 }
 
 #[derive(Debug)]
@@ -86,6 +104,7 @@ pub struct CpuMeter {
     pid: Option<u32>,
     server0: Option<f64>,
     client0: f64,
+    machine0: Option<f64>,
 }
 
 impl CpuMeter {
@@ -94,14 +113,23 @@ impl CpuMeter {
             pid,
             server0: pid.and_then(|p| cpu_seconds(&p.to_string())),
             client0: cpu_seconds("self").unwrap_or(0.0),
+            machine0: machine_busy_seconds(),
         }
     }
 
     pub fn stop(&self) -> CpuUsage {
         let server1 = self.pid.and_then(|p| cpu_seconds(&p.to_string()));
+        let server = self.server0.zip(server1).map(|(a, b)| b - a);
+        let client = cpu_seconds("self").unwrap_or(0.0) - self.client0;
+        let machine = self
+            .machine0
+            .zip(machine_busy_seconds())
+            .map(|(a, b)| b - a);
+        let other = machine.map(|m| (m - client - server.unwrap_or(0.0)).max(0.0));
         CpuUsage {
-            server: self.server0.zip(server1).map(|(a, b)| b - a),
-            client: cpu_seconds("self").unwrap_or(0.0) - self.client0,
+            server,
+            client,
+            other,
         }
     }
 }

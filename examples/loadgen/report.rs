@@ -19,7 +19,13 @@ impl CaseResult {
     /// The metric names of both sides, in order of first appearance.
     fn metric_names(&self) -> Vec<(&'static str, &'static str, bool)> {
         let mut names: Vec<(&'static str, &'static str, bool)> = Vec::new();
-        for outcome in [&self.wsviews, &self.baseline].into_iter().flatten() {
+        let mut sides: Vec<&Outcome> = [&self.wsviews, &self.baseline]
+            .into_iter()
+            .flatten()
+            .collect();
+        // The side with more figures first, so the rows keep their order when one failed.
+        sides.sort_by_key(|o| std::cmp::Reverse(o.metrics.len()));
+        for outcome in sides {
             for m in &outcome.metrics {
                 if !names.iter().any(|(n, ..)| *n == m.name) {
                     names.push((m.name, m.unit, m.chart));

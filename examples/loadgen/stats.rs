@@ -76,7 +76,6 @@ impl Outcome {
 
     /// p50/p90/p99/max of `nanos`, divided by `scale` µs per `unit` (1 for µs, 1000 for ms),
     /// or a note when nothing succeeded.
-    /// a note when nothing succeeded.
     pub fn add_latency(&mut self, unit: &'static str, nanos: Vec<u64>, scale: f64) {
         if nanos.is_empty() {
             self.notes
@@ -99,6 +98,14 @@ impl Outcome {
             self.headline(per, "", efficiency, true);
         }
         self.add("client CPU", "s", cpu.client, false);
+        if let Some(other) = cpu.other {
+            self.add("other CPU", "s", other, false);
+        }
+    }
+
+    /// The first figure on the chart: what picks the best of repeated runs.
+    pub fn headline_metric(&self) -> Option<&Metric> {
+        self.metrics.iter().find(|m| m.chart)
     }
 
     /// Takes the figure `name` off the chart.

@@ -21,6 +21,7 @@ mod handshake;
 mod http;
 mod idle;
 mod matrix;
+mod pin;
 mod procstat;
 mod report;
 mod server;
@@ -49,7 +50,9 @@ modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
     --http-baseline-bin target/release/examples/tiny_http_plain --http-baseline-args '{addr}'
     --cases echo,handshake,idle,fanout,http   --echo 1x32,50x32,10x65536
     --echo-secs 5 --handshake-secs 5 --http-secs 5 --warmup 0.5 --hold 2
-    --idle 2000,8000 --fanout 1000 --rounds 50 --http-conns 8 --repeat 1
+    --idle 2000,8000 --fanout 1000 --rounds 50 --http-conns 8
+    --repeat 3 (runs per side, interleaved; the best is kept)
+    --pin auto|off|SERVER_CPUS:CLIENT_CPUS (taskset; auto = server on the last CPU)
     --out target/bench [--readme]";
 
 fn main() {

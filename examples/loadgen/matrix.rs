@@ -23,6 +23,7 @@ struct Plan {
     out: PathBuf,
     readme: bool,
     repeat: usize,
+    pin: Option<crate::pin::Pinning>,
     options: Value,
 }
 
@@ -30,6 +31,13 @@ pub fn run(mut args: Args) -> Result<(), String> {
     let plan = plan(&mut args)?;
     args.finish()?;
     fs::create_dir_all(plan.out.join("logs")).map_err(|e| e.to_string())?;
+    if let Some(pin) = &plan.pin {
+        crate::pin::pin_self(&pin.client)?;
+        eprintln!(
+            "matrix: servers on CPU {}, loadgen on CPU {}",
+            pin.server, pin.client
+        );
+    }
     let started = Instant::now();
     let results: Vec<CaseResult> = plan
         .cases
@@ -102,17 +110,24 @@ fn plan(args: &mut Args) -> Result<Plan, String> {
         None
     };
     let wanted = args.string("cases", "echo,handshake,idle,fanout,http");
-    let options = json!({
+    let mut options = json!({
         "wsviews": wsviews.as_ref().map(|s| format!("{} {}", s.bin.display(), s.args)),
         "baseline": format!("{} {}", ws_baseline.bin.display(), ws_baseline.args),
         "http_baseline": format!("{} {}", http_baseline.bin.display(), http_baseline.args),
         "argv": std::env::args().skip(1).collect::<Vec<_>>(),
+        "rust_log": std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned()),
     });
     let cases = crate::cases::cases(args, &wanted)?;
     let out = PathBuf::from(args.string("out", "target/bench"));
     let readme = args.flag("readme");
-    let repeat = args.get("repeat", 1_usize)?.max(1);
+    let repeat = args.get("repeat", 3_usize)?.max(1);
+    let pin = crate::pin::parse(&args.string("pin", "auto"))?;
+    options["repeat"] = json!(repeat);
+    options["pin"] = json!(pin
+        .as_ref()
+        .map(|p| format!("server CPU {}, loadgen CPU {}", p.server, p.client)));
     Ok(Plan {
+        pin,
         repeat,
         cases,
         wsviews,
@@ -185,7 +200,7 @@ fn run_side(plan: &Plan, case: &Case, side: &str, spec: &ServerSpec) -> Option<O
         case.name,
         spec.bin.display()
     );
-    let server = match Server::start(spec, &log) {
+    let server = match Server::start(spec, plan.pin.as_ref().map(|p| p.server.as_str()), &log) {
         Ok(server) => server,
         Err(err) => {
             eprintln!("matrix: {}: {side}: {err}", case.name);

@@ -97,6 +97,8 @@ pub struct CpuUsage {
     pub server: Option<f64>,
     pub client: f64,
     pub other: Option<f64>,
+    /// Wall-clock seconds between start and stop.
+    pub wall: f64,
 }
 
 #[derive(Debug)]
@@ -105,6 +107,7 @@ pub struct CpuMeter {
     server0: Option<f64>,
     client0: f64,
     machine0: Option<f64>,
+    started: std::time::Instant,
 }
 
 impl CpuMeter {
@@ -114,6 +117,7 @@ impl CpuMeter {
             server0: pid.and_then(|p| cpu_seconds(&p.to_string())),
             client0: cpu_seconds("self").unwrap_or(0.0),
             machine0: machine_busy_seconds(),
+            started: std::time::Instant::now(),
         }
     }
 
@@ -125,11 +129,15 @@ impl CpuMeter {
             .machine0
             .zip(machine_busy_seconds())
             .map(|(a, b)| b - a);
-        let other = machine.map(|m| (m - client - server.unwrap_or(0.0)).max(0.0));
+        // Below one clock tick the difference is rounding, not work.
+        let other = machine
+            .map(|m| m - client - server.unwrap_or(0.0))
+            .map(|o| if o < 1.0 / clk_tck() { 0.0 } else { o });
         CpuUsage {
             server,
             client,
             other,
+            wall: self.started.elapsed().as_secs_f64(),
         }
     }
 }

@@ -39,7 +39,8 @@ impl CaseResult {
     pub fn ratio(&self, name: &str) -> Option<f64> {
         let ws = self.wsviews.as_ref()?.get(name)?;
         let base = self.baseline.as_ref()?.get(name)?;
-        (base != 0.0).then(|| ws / base)
+        // Figures that round to nothing (idle CPU, ...) have no meaningful ratio.
+        (base.abs() > 1e-6).then(|| ws / base)
     }
 
     fn rows(&self) -> Vec<[String; 5]> {

@@ -28,7 +28,8 @@ pub struct Server {
 impl Server {
     /// Starts `spec`, logging its stderr to `log`; `RUST_LOG` defaults to `warn` so that
     /// per-request logging does not count against a server.
-    pub fn start(spec: &ServerSpec, log: &Path) -> Result<Server, String> {
+    /// With `cpus`, the server runs under `taskset -c CPUS` (which execs it: same PID).
+    pub fn start(spec: &ServerSpec, cpus: Option<&str>, log: &Path) -> Result<Server, String> {
         let addr = free_port()?;
         let args: Vec<String> = spec
             .args
@@ -37,7 +38,15 @@ impl Server {
             .collect();
         let stderr = File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
         let rust_log = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned());
-        let child = Command::new(&spec.bin)
+        let mut command = match cpus {
+            Some(cpus) => {
+                let mut command = Command::new("taskset");
+                command.arg("-c").arg(cpus).arg(&spec.bin);
+                command
+            }
+            None => Command::new(&spec.bin),
+        };
+        let child = command
             .args(&args)
             .env("RUST_LOG", rust_log)
             .stdin(Stdio::null())

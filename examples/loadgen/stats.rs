@@ -89,15 +89,19 @@ impl Outcome {
         self.add("max", unit, pct.max / scale, false);
     }
 
-    /// Server and client CPU, and `work` units per server CPU-second under the name
-    /// `per` (e.g. "msgs/server-CPU-s").
+    /// Server and client CPU (seconds, and % of one core over the window: a server near
+    /// 100% of its core is the bottleneck, not the client), and `work` units per server
+    /// CPU-second under the name `per` (e.g. "msgs/server-CPU-s").
     pub fn add_cpu(&mut self, work: f64, per: &'static str, cpu: CpuUsage) {
+        let busy = |secs: f64| 100.0 * secs / cpu.wall.max(1e-9);
         if let Some(server) = cpu.server {
             self.add("server CPU", "s", server, false);
+            self.add("server busy", "% of a core", busy(server), false);
             let efficiency = if server > 0.0 { work / server } else { 0.0 };
             self.headline(per, "", efficiency, true);
         }
         self.add("client CPU", "s", cpu.client, false);
+        self.add("client busy", "% of a core", busy(cpu.client), false);
         if let Some(other) = cpu.other {
             self.add("other CPU", "s", other, false);
         }

@@ -35,6 +35,7 @@ pub fn cases(args: &mut Args, wanted: &str) -> Result<Vec<Case>, String> {
     let idle = args.list("idle", &[2000, 8000])?;
     let fanout = args.list("fanout", &[1000])?;
     let rounds: usize = args.get("rounds", 50)?;
+    let text = args.flag("text");
     let want = |name: &str| wanted.split(',').any(|w| w.trim() == name);
     let ws = |name: String, work: Work| Case {
         name,
@@ -54,7 +55,7 @@ pub fn cases(args: &mut Args, wanted: &str) -> Result<Vec<Case>, String> {
                 secs: echo_secs,
                 warmup,
                 path: "/echo".into(),
-                text: false,
+                text,
             };
             cases.push(ws(format!("echo {conns}x{size}B"), Work::Echo(opts)));
         }

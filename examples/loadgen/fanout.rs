@@ -136,7 +136,7 @@ impl Room {
         let started = Instant::now();
         let mut missed = 0;
         let mut last = started;
-        match self.sender.send(Message::text(format!("fanout {round}"))) {
+        match self.sender.send(Message::text(marker(round))) {
             Ok(()) => match await_round(&mut self.sender, round, deadline) {
                 Ok(at) => last = at,
                 Err(_) => missed += 1,
@@ -187,17 +187,23 @@ fn read_rounds(mut share: Vec<Ws>, rounds: &Receiver<(u64, Instant)>, done: &Sen
     }
 }
 
+/// The text sent in `round`; a member recognises it anywhere in what it receives, so a
+/// server may wrap or prefix the message.
+fn marker(round: u64) -> String {
+    format!("[fanout {round}]")
+}
+
 /// Reads until the message of `round` (older rounds' late messages are skipped).
 /// `Err(true)`: timed out, the socket may still serve; `Err(false)`: it is broken.
 fn await_round(ws: &mut Ws, round: u64, deadline: Instant) -> Result<Instant, bool> {
-    let wanted = format!("fanout {round}");
+    let wanted = marker(round);
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         let _ = ws
             .get_ref()
             .set_read_timeout(Some(left.max(Duration::from_millis(1))));
         match ws.read() {
-            Ok(Message::Text(text)) if text.as_str() == wanted => return Ok(Instant::now()),
+            Ok(Message::Text(text)) if text.as_str().contains(&wanted) => return Ok(Instant::now()),
             Ok(_) => continue,
             Err(Error::Io(err))
                 if matches!(

@@ -1,15 +1,30 @@
 //! A load generator for wsviews and its baselines, built on tungstenite's client.
 //!
 //! ```text
-//! cargo run --release --example loadgen -- MODE [options]
-//! bash scripts/bench.sh            # builds the servers and runs the whole matrix
+//! bash scripts/bench.sh                                  # build, raise ulimit -n, run the matrix
+//! cargo run --release --example loadgen -- MODE [options]   # one mode, one server
+//! cargo run --release --example loadgen -- --help
 //! ```
 //!
-//! Single modes measure a server you started yourself (`--addr`, and `--pid` for the
-//! server's CPU seconds, RSS and threads from /proc); `matrix` starts each server itself
-//! and compares wsviews with the plain baselines back to back. Run with `--help` for
-//! every option. CPU seconds come from /proc/PID/stat divided by `$CLK_TCK` (assumed 100,
-//! the Linux value, when unset; scripts/bench.sh exports `getconf CLK_TCK`).
+//! Single modes measure a server you started yourself: `--addr HOST:PORT`, and `--pid PID`
+//! for the server's CPU seconds (utime + stime of /proc/PID/stat), VmRSS and threads
+//! (/proc/PID/status):
+//!
+//! - `echo`: N connections ping-pong B-byte messages for S seconds: msgs/s, p50/p90/p99/max.
+//! - `handshake`: connect, one echo, clean close, in a loop on a few threads: sessions/s.
+//! - `idle`: hold N idle WebSockets from one thread: RSS and threads per connection, then
+//!   check that every one still echoes.
+//! - `fanout`: N members of `/chat/<room>`; one sends; time until all N have it, K times.
+//! - `http`: keep-alive `GET /plain` from C connections for S seconds: requests/s.
+//!
+//! Every mode reports the server's work per server CPU-second, the client's own CPU and
+//! the CPU used by everything else on the machine (noise). `matrix` starts each server
+//! itself on a free 127.0.0.1 port (pinned to its own core with `taskset`), runs every
+//! case against wsviews and against its baseline, interleaved and repeated (best of 3),
+//! and writes a table to stdout, `target/bench/results.{json,md}` and
+//! `target/bench/chart.svg` (wsviews/baseline ratios). CPU ticks are divided by
+//! `$CLK_TCK`, assumed 100 (the Linux value) when unset; scripts/bench.sh exports
+//! `getconf CLK_TCK`. Client-side errors are counted and reported, never panicked on.
 
 mod args;
 mod cases;
@@ -48,7 +63,7 @@ modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
     --wsviews-args 'runserver {addr} --multithreaded'
     --baseline-bin target/release/examples/baseline_echo   --baseline-args '{addr}'
     --http-baseline-bin target/release/examples/tiny_http_plain --http-baseline-args '{addr}'
-    --cases echo,handshake,idle,fanout,http   --echo 1x32,50x32,10x65536
+    --cases echo,handshake,idle,fanout,http   --echo 1x32,50x32,10x65536 [--text]
     --echo-secs 5 --handshake-secs 5 --http-secs 5 --warmup 0.5 --hold 2
     --idle 2000,8000 --fanout 1000 --rounds 50 --http-conns 8
     --repeat 3 (runs per side, interleaved; the best is kept)

@@ -17,5 +17,8 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
+log "redis-server, for the Redis channel layer tests"
+apt_install redis-server
+
 log "cargo test (unit, integration and doc tests)"
 cargo test --all-features

@@ -1,7 +1,82 @@
 //! # wsviews
 //!
-//! WebSocket and HTTP endpoints as plain blocking functions: django-websocket, in Rust.
+//! WebSocket and HTTP endpoints as plain blocking functions: django-websocket,
+//! in Rust. A blocking accept loop hands each connection to its own thread;
+//! views are functions of a [`Request`]; WebSocket views get a [`WebSocket`]
+//! with `wait`, `read`, `count_messages`, `has_messages`, `send` and iteration.
+//!
+//! ## Quick start
+//!
+//! ```no_run
+//! use wsviews::{accept_websocket, path, require_websocket, HttpResponse, Request};
+//!
+//! fn echo_once(request: &Request) -> wsviews::Result<()> {
+//!     let websocket = request.websocket().expect("require_websocket gives one");
+//!     if let Some(message) = websocket.wait() {
+//!         websocket.send(message)?;
+//!     }
+//!     Ok(())
+//! }
+//!
+//! fn lower_case(request: &Request) -> wsviews::Result<HttpResponse> {
+//!     let Some(websocket) = request.websocket() else {
+//!         let message = request.get().get("message").unwrap_or_default();
+//!         return Ok(HttpResponse::new(message.to_lowercase()));
+//!     };
+//!     for message in websocket {
+//!         websocket.send(message.to_string().to_lowercase())?;
+//!     }
+//!     Ok(HttpResponse::new(""))
+//! }
+//!
+//! fn main() {
+//!     wsviews::management::execute_from_command_line(vec![
+//!         path("echo_once", require_websocket(echo_once)),
+//!         path("lower_case", accept_websocket(lower_case)),
+//!     ]);
+//! }
+//! ```
+//!
+//! Run it as `cargo run -- runserver 127.0.0.1:8000 --multithreaded`.
+//!
+//! ## Concepts
+//!
+//! - **Views** are `Fn(&Request) -> R` where `R:` [`IntoResponse`]; wrap them
+//!   with [`accept_websocket`] or [`require_websocket`] to let WebSockets in.
+//! - **Routing** is [`path`] with Django's converters (`<int:id>`, `<str:room>`,
+//!   `<slug:s>`, `<path:p>`).
+//! - **The WebSocket** is read by the view's own thread; a [`Sender`] sends
+//!   from any other thread.
+//! - **The server** ([`Server`]) is configured by [`ServerConfig`]; the
+//!   [`management`] module is the `runserver` command.
+//!
+//! ## Logging
+//!
+//! The library logs through the `log` crate only: one access line per request
+//! and per WebSocket session at `info`, connection lifecycle at `debug`.
+//! `runserver` installs `env_logger`; `RUST_LOG` sets the level.
 
+mod config;
+mod connection;
 mod error;
+mod handshake;
+mod http;
+pub mod layers;
+pub mod management;
+mod registry;
+mod server;
+pub mod test;
+mod urls;
+mod views;
+mod websocket;
 
+pub use config::ServerConfig;
 pub use error::{Error, Result};
+pub use http::query::QueryDict;
+pub use http::request::Request;
+pub use http::response::{Cookie, HttpResponse};
+pub use registry::ShutdownReport;
+pub use server::{Server, ServerHandle, ShutdownHandle};
+pub use urls::{path, URLPattern};
+pub use views::{accept_websocket, require_websocket, IntoResponse, IntoView, View};
+pub use websocket::{Message, Messages, Sender, WebSocket};

@@ -1,0 +1,269 @@
+//! Server configuration: limits, timeouts and WebSocket policy.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+
+/// Settings for a [`Server`](crate::Server), with a sane default for each.
+///
+/// Build one with chainable setters; invalid combinations are reported as an
+/// [`Error::Config`] by [`Server::bind_with_config`](crate::Server::bind_with_config),
+/// never as a panic.
+///
+/// ```
+/// use std::time::Duration;
+/// use wsviews::ServerConfig;
+///
+/// let config = ServerConfig::default()
+///     .max_message_size(16 << 20)
+///     .head_timeout(Duration::from_secs(5))
+///     .allowed_origins(["https://example.com"]);
+/// assert_eq!(config.get_max_message_size(), 16 << 20);
+/// ```
+#[non_exhaustive]
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub(crate) multithreaded: bool,
+    pub(crate) max_connections: usize,
+    pub(crate) thread_stack_size: usize,
+    pub(crate) max_head_size: usize,
+    pub(crate) max_headers: usize,
+    pub(crate) head_timeout: Duration,
+    pub(crate) idle_timeout: Duration,
+    pub(crate) max_body_size: usize,
+    pub(crate) max_message_size: usize,
+    pub(crate) max_frame_size: usize,
+    pub(crate) read_queue_size: usize,
+    pub(crate) send_timeout: Duration,
+    pub(crate) close_timeout: Duration,
+    pub(crate) shutdown_timeout: Duration,
+    pub(crate) ping_interval: Option<Duration>,
+    pub(crate) ping_timeout: Duration,
+    pub(crate) accept_all_websockets: bool,
+    pub(crate) allowed_origins: Option<Vec<String>>,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            multithreaded: true,
+            max_connections: 10_000,
+            thread_stack_size: 256 * 1024,
+            max_head_size: 16 * 1024,
+            max_headers: 64,
+            head_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_body_size: 10 * 1024 * 1024,
+            max_message_size: 1024 * 1024,
+            max_frame_size: 1024 * 1024,
+            read_queue_size: 64 * 1024,
+            send_timeout: Duration::from_secs(30),
+            close_timeout: Duration::from_secs(2),
+            shutdown_timeout: Duration::from_secs(5),
+            ping_interval: None,
+            ping_timeout: Duration::from_secs(20),
+            accept_all_websockets: false,
+            allowed_origins: None,
+        }
+    }
+}
+
+macro_rules! setter {
+    ($(#[$doc:meta])* $name:ident, $getter:ident: $ty:ty) => {
+        $(#[$doc])*
+        #[must_use]
+        pub fn $name(mut self, value: $ty) -> Self {
+            self.$name = value;
+            self
+        }
+
+        #[doc = concat!("The current value of [`", stringify!($name), "`](Self::", stringify!($name), ").")]
+        pub fn $getter(&self) -> $ty {
+            self.$name.clone()
+        }
+    };
+}
+
+impl ServerConfig {
+    setter!(
+        /// Serve each connection on its own thread (`true`), or one connection
+        /// at a time on the accept thread, as Django's old `runserver` did.
+        /// Defaults to `true`; `runserver` sets it from `--multithreaded`.
+        multithreaded, get_multithreaded: bool
+    );
+    setter!(
+        /// Most connections served at once; beyond it HTTP clients get
+        /// `503 Service Unavailable` with `Retry-After`. Defaults to 10 000.
+        max_connections, get_max_connections: usize
+    );
+    setter!(
+        /// Stack size of each connection thread, in bytes. Only the pages a view
+        /// touches cost memory. Defaults to 256 KiB.
+        thread_stack_size, get_thread_stack_size: usize
+    );
+    setter!(
+        /// Largest request head (request line and headers), in bytes; a larger
+        /// one gets `431 Request Header Fields Too Large`. Defaults to 16 KiB.
+        max_head_size, get_max_head_size: usize
+    );
+    setter!(
+        /// Most headers in a request; more gets `431`. Defaults to 64.
+        max_headers, get_max_headers: usize
+    );
+    setter!(
+        /// Time a client has to send a complete request head once it started;
+        /// after it the connection is closed and logged. Defaults to 10 s.
+        head_timeout, get_head_timeout: Duration
+    );
+    setter!(
+        /// Time an idle keep-alive HTTP connection is kept open waiting for its
+        /// next request. Defaults to 60 s.
+        idle_timeout, get_idle_timeout: Duration
+    );
+    setter!(
+        /// Largest request body, in bytes; a larger one gets
+        /// `413 Content Too Large`. Defaults to 10 MiB.
+        max_body_size, get_max_body_size: usize
+    );
+    setter!(
+        /// Largest WebSocket message (after reassembling fragments), in bytes; a
+        /// larger one closes the connection with 1009. Defaults to 1 MiB, the
+        /// Channels message limit.
+        max_message_size, get_max_message_size: usize
+    );
+    setter!(
+        /// Largest single WebSocket frame, in bytes; must not exceed
+        /// [`max_message_size`](Self::max_message_size). Defaults to 1 MiB.
+        max_frame_size, get_max_frame_size: usize
+    );
+    setter!(
+        /// How many bytes of complete messages [`WebSocket::read`](crate::WebSocket::read)
+        /// and friends queue ahead of the view; the rest waits in the kernel and
+        /// TCP pushes back on the client. Defaults to 64 KiB.
+        read_queue_size, get_read_queue_size: usize
+    );
+    setter!(
+        /// Longest a single write to a client may block before the connection
+        /// is treated as dead. Defaults to 30 s.
+        send_timeout, get_send_timeout: Duration
+    );
+    setter!(
+        /// How long the server waits for the client's close frame after it sent
+        /// its own. Defaults to 2 s.
+        close_timeout, get_close_timeout: Duration
+    );
+    setter!(
+        /// How long a graceful shutdown waits for open connections before it
+        /// cuts them off. Defaults to 5 s.
+        shutdown_timeout, get_shutdown_timeout: Duration
+    );
+    setter!(
+        /// Send a ping on an idle WebSocket this often; `None` turns keepalive
+        /// pings off. Defaults to `None`.
+        ping_interval, get_ping_interval: Option<Duration>
+    );
+    setter!(
+        /// How long a pinged client has to answer before the connection is
+        /// closed with 1011. Defaults to 20 s.
+        ping_timeout, get_ping_timeout: Duration
+    );
+    setter!(
+        /// Accept WebSocket handshakes on every view, as Django's
+        /// `WEBSOCKET_ACCEPT_ALL = True`. Defaults to `false`.
+        accept_all_websockets, get_accept_all_websockets: bool
+    );
+
+    /// Only accept WebSocket handshakes whose `Origin` is one of these
+    /// (e.g. `"https://example.com"`); others get `403 Forbidden`. A handshake
+    /// without an `Origin` header (not a browser) is allowed. Defaults to
+    /// accepting every origin.
+    #[must_use]
+    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// The current origin allow-list; `None` accepts every origin.
+    pub fn get_allowed_origins(&self) -> Option<&[String]> {
+        self.allowed_origins.as_deref()
+    }
+
+    /// Checks the settings together.
+    pub(crate) fn validate(&self) -> Result<()> {
+        let fail = |why: &str| Err(Error::Config(why.to_owned()));
+        if self.max_connections == 0 {
+            return fail("max_connections must be at least 1");
+        }
+        if self.max_frame_size > self.max_message_size {
+            return fail("max_frame_size must not exceed max_message_size");
+        }
+        if self.max_message_size == 0 || self.max_head_size < 64 || self.max_headers == 0 {
+            return fail(
+                "max_message_size, max_head_size (>= 64) and max_headers must be positive",
+            );
+        }
+        if self.thread_stack_size < 64 * 1024 {
+            return fail("thread_stack_size must be at least 64 KiB");
+        }
+        let timeouts = [
+            self.head_timeout,
+            self.idle_timeout,
+            self.send_timeout,
+            self.close_timeout,
+            self.ping_timeout,
+        ];
+        if timeouts.iter().any(Duration::is_zero) || self.ping_interval == Some(Duration::ZERO) {
+            return fail("timeouts and the ping interval must be longer than zero");
+        }
+        Ok(())
+    }
+
+    /// Whether `origin` may open a WebSocket.
+    pub(crate) fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        match (&self.allowed_origins, origin) {
+            (None, _) | (Some(_), None) => true,
+            (Some(list), Some(origin)) => list.iter().any(|o| o.eq_ignore_ascii_case(origin)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid() {
+        assert!(ServerConfig::default().validate().is_ok());
+    }
+
+    #[test]
+    fn invalid_settings_are_errors() {
+        let bad = [
+            ServerConfig::default().max_connections(0),
+            ServerConfig::default().max_frame_size(2 << 20),
+            ServerConfig::default().head_timeout(Duration::ZERO),
+            ServerConfig::default().ping_interval(Some(Duration::ZERO)),
+            ServerConfig::default().thread_stack_size(1024),
+        ];
+        for config in bad {
+            assert!(
+                matches!(config.validate(), Err(Error::Config(_))),
+                "{config:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn origins() {
+        let open = ServerConfig::default();
+        assert!(open.origin_allowed(Some("http://evil.example")));
+        let closed = ServerConfig::default().allowed_origins(["http://good.example"]);
+        assert!(closed.origin_allowed(Some("http://GOOD.example")));
+        assert!(closed.origin_allowed(None));
+        assert!(!closed.origin_allowed(Some("http://evil.example")));
+    }
+}

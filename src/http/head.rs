@@ -1,0 +1,192 @@
+//! The request head: parsing and header look-ups, as pure functions over bytes.
+
+/// A parsed HTTP/1.x request head.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Head {
+    /// The method, as sent (`GET`, `POST`, ...).
+    pub method: String,
+    /// The request target, as sent (`/path?query`).
+    pub target: String,
+    /// The minor version: 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub minor_version: u8,
+    /// Headers in the order sent; values decoded lossily as UTF-8.
+    pub headers: Vec<(String, String)>,
+}
+
+/// Why a request head was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum HeadError {
+    /// The head is larger than the limit (431).
+    TooLarge,
+    /// More headers than the limit (431).
+    TooManyHeaders,
+    /// Not a valid HTTP/1.x request head (400).
+    Malformed(String),
+}
+
+impl HeadError {
+    /// The status code and one-line reason sent to the client.
+    pub fn status_and_reason(&self) -> (u16, String) {
+        match self {
+            HeadError::TooLarge => (431, "Request header fields too large".into()),
+            HeadError::TooManyHeaders => (431, "Too many request header fields".into()),
+            HeadError::Malformed(why) => (400, format!("Malformed request: {why}")),
+        }
+    }
+}
+
+/// Parses a complete request head at the start of `buf`.
+///
+/// Returns `Ok(None)` while the head is incomplete, and the head with its
+/// length in bytes once it is complete; bytes after it belong to the body or
+/// to the next request.
+pub(crate) fn parse_head(
+    buf: &[u8],
+    max_headers: usize,
+) -> Result<Option<(Head, usize)>, HeadError> {
+    let mut headers = vec![httparse::EMPTY_HEADER; max_headers];
+    let mut request = httparse::Request::new(&mut headers);
+    let len = match request.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => return Err(HeadError::TooManyHeaders),
+        Err(e) => return Err(HeadError::Malformed(e.to_string())),
+    };
+    let (Some(method), Some(target), Some(minor_version)) =
+        (request.method, request.path, request.version)
+    else {
+        return Err(HeadError::Malformed("incomplete request line".into()));
+    };
+    let headers = request
+        .headers
+        .iter()
+        .map(|h| {
+            (
+                h.name.to_owned(),
+                String::from_utf8_lossy(h.value).into_owned(),
+            )
+        })
+        .collect();
+    let head = Head {
+        method: method.to_owned(),
+        target: target.to_owned(),
+        minor_version,
+        headers,
+    };
+    Ok(Some((head, len)))
+}
+
+/// Where the blank line ending a head is, searching `buf` from `from`.
+///
+/// Returns the index just past it. Searching only the newly read bytes keeps
+/// the read loop linear however the head arrives.
+pub(crate) fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+    let start = from.saturating_sub(3);
+    buf.get(start..)?
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .map(|i| start + i + 4)
+}
+
+impl Head {
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether any value of header `name` lists `token` (comma-separated,
+    /// case-insensitive), as `Connection: keep-alive, Upgrade` lists `upgrade`.
+    pub fn has_token(&self, name: &str, token: &str) -> bool {
+        self.headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .flat_map(|(_, v)| v.split(','))
+            .any(|t| t.trim().eq_ignore_ascii_case(token))
+    }
+
+    /// Whether the client wants the connection kept open after the response.
+    pub fn wants_keep_alive(&self) -> bool {
+        if self.minor_version == 0 {
+            // tiny_http cannot send the `Connection: keep-alive` an HTTP/1.0
+            // client needs to keep the connection, so 1.0 is one request each.
+            false
+        } else {
+            !self.has_token("Connection", "close")
+        }
+    }
+
+    /// The protocol as it appears in a request line: `HTTP/1.1`.
+    pub fn protocol(&self) -> String {
+        format!("HTTP/1.{}", self.minor_version)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(raw: &str) -> Result<Option<(Head, usize)>, HeadError> {
+        parse_head(raw.as_bytes(), 8)
+    }
+
+    #[test]
+    fn complete_partial_and_malformed() {
+        let raw = "GET /a?b=1 HTTP/1.1\r\nHost: x\r\nX-A: 1\r\n\r\nBODY";
+        let (head, len) = parse(raw).unwrap().unwrap();
+        assert_eq!(head.method, "GET");
+        assert_eq!(head.target, "/a?b=1");
+        assert_eq!(head.minor_version, 1);
+        assert_eq!(&raw[len..], "BODY");
+        assert_eq!(head.header("x-a"), Some("1"));
+
+        for partial in ["", "GET", "GET / HTTP/1.1\r\nHost: x\r\n"] {
+            assert_eq!(parse(partial), Ok(None), "{partial:?}");
+        }
+        for bad in [
+            "GET / HTTP/2.0\r\n\r\n",
+            "G T / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nBad Header: x\r\n\r\n",
+            "\x00\x01\r\n\r\n",
+        ] {
+            assert!(
+                matches!(parse(bad), Err(HeadError::Malformed(_))),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn too_many_headers() {
+        let raw = format!("GET / HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(9));
+        assert_eq!(parse(&raw), Err(HeadError::TooManyHeaders));
+    }
+
+    #[test]
+    fn tokens_and_keep_alive() {
+        let (head, _) = parse("GET / HTTP/1.1\r\nConnection: keep-alive, Upgrade\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(head.has_token("connection", "upgrade"));
+        assert!(head.has_token("CONNECTION", "Keep-Alive"));
+        assert!(!head.has_token("connection", "close"));
+        assert!(head.wants_keep_alive());
+        let (head, _) = parse("GET / HTTP/1.1\r\nConnection: close\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(!head.wants_keep_alive());
+        let (head, _) = parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
+        assert!(!head.wants_keep_alive());
+    }
+
+    #[test]
+    fn head_end_is_found_across_reads() {
+        let buf = b"GET / HTTP/1.1\r\n\r\nrest";
+        assert_eq!(find_head_end(buf, 0), Some(18));
+        assert_eq!(find_head_end(buf, 16), Some(18));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\n\r", 0), None);
+        assert_eq!(find_head_end(b"", 10), None);
+    }
+}

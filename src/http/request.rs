@@ -1,0 +1,319 @@
+//! `Request`: what a view receives, as Django's `HttpRequest`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::net::SocketAddr;
+
+use super::head::Head;
+use super::query::{parse_cookies, QueryDict};
+use crate::websocket::WebSocket;
+
+/// An HTTP request (or WebSocket handshake), as Django's `HttpRequest`.
+///
+/// Django's attribute names map to methods: `request.GET` is
+/// [`get()`](Self::get), `request.POST` is [`post()`](Self::post),
+/// `request.COOKIES` is [`cookies()`](Self::cookies), `request.META` is
+/// [`meta()`](Self::meta), and `request.websocket` is
+/// [`websocket()`](Self::websocket).
+///
+/// ```
+/// use wsviews::{HttpResponse, Request};
+///
+/// fn lower_case(request: &Request) -> HttpResponse {
+///     match request.get().get("message") {
+///         Some(message) => HttpResponse::new(message.to_lowercase()),
+///         None => HttpResponse::bad_request("missing ?message="),
+///     }
+/// }
+/// ```
+pub struct Request {
+    method: String,
+    path: String,
+    query_string: String,
+    protocol: String,
+    get: QueryDict,
+    post: QueryDict,
+    cookies: HashMap<String, String>,
+    meta: BTreeMap<String, String>,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+    kwargs: HashMap<String, String>,
+    remote_addr: SocketAddr,
+    pub(crate) websocket: Option<WebSocket>,
+}
+
+impl Request {
+    /// Builds a request from its parsed head and body.
+    pub(crate) fn new(
+        head: Head,
+        body: Vec<u8>,
+        remote_addr: SocketAddr,
+        local_addr: SocketAddr,
+    ) -> Self {
+        let (path, query_string) = split_target(&head.target);
+        let content_type = head.header("Content-Type").unwrap_or("");
+        let post = if mime_is(content_type, "application/x-www-form-urlencoded") {
+            QueryDict::from_urlencoded(&body)
+        } else {
+            QueryDict::new()
+        };
+        let cookies = head
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Cookie"))
+            .flat_map(|(_, v)| parse_cookies(v).collect::<Vec<_>>())
+            .collect();
+        let mut request = Request {
+            method: head.method.to_ascii_uppercase(),
+            get: QueryDict::from_query(&query_string),
+            path,
+            query_string,
+            protocol: head.protocol(),
+            post,
+            cookies,
+            meta: BTreeMap::new(),
+            headers: head.headers,
+            body,
+            kwargs: HashMap::new(),
+            remote_addr,
+            websocket: None,
+        };
+        request.meta = request.build_meta(local_addr);
+        request
+    }
+
+    fn build_meta(&self, local: SocketAddr) -> BTreeMap<String, String> {
+        let mut meta = BTreeMap::new();
+        for (name, value) in &self.headers {
+            let key = match name.to_ascii_uppercase().replace('-', "_") {
+                k if k == "CONTENT_TYPE" || k == "CONTENT_LENGTH" => k,
+                k => format!("HTTP_{k}"),
+            };
+            meta.entry(key)
+                .and_modify(|v: &mut String| {
+                    v.push(',');
+                    v.push_str(value);
+                })
+                .or_insert_with(|| value.clone());
+        }
+        let host = self.header("Host").map(|h| strip_port(h).to_owned());
+        let fixed = [
+            ("REMOTE_ADDR", self.remote_addr.ip().to_string()),
+            ("REMOTE_PORT", self.remote_addr.port().to_string()),
+            ("QUERY_STRING", self.query_string.clone()),
+            ("REQUEST_METHOD", self.method.clone()),
+            ("PATH_INFO", self.path.clone()),
+            (
+                "SERVER_NAME",
+                host.unwrap_or_else(|| local.ip().to_string()),
+            ),
+            ("SERVER_PORT", local.port().to_string()),
+            ("SERVER_PROTOCOL", self.protocol.clone()),
+        ];
+        meta.extend(fixed.map(|(k, v)| (k.to_owned(), v)));
+        meta.entry("CONTENT_TYPE".into()).or_default();
+        meta.entry("CONTENT_LENGTH".into()).or_default();
+        meta
+    }
+
+    /// The upper-case method: `GET`, `POST`, ... (Django's `request.method`).
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The percent-decoded path, without query string (`request.path`).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The path as the URL patterns see it (`request.path_info`); the same as
+    /// [`path`](Self::path), as wsviews has no script prefix.
+    pub fn path_info(&self) -> &str {
+        &self.path
+    }
+
+    /// The raw query string, without `?`.
+    pub fn query_string(&self) -> &str {
+        &self.query_string
+    }
+
+    /// The query-string parameters (Django's `request.GET`).
+    pub fn get(&self) -> &QueryDict {
+        &self.get
+    }
+
+    /// The urlencoded form fields of the body (Django's `request.POST`); empty
+    /// for other content types.
+    pub fn post(&self) -> &QueryDict {
+        &self.post
+    }
+
+    /// The cookies sent (Django's `request.COOKIES`).
+    pub fn cookies(&self) -> &HashMap<String, String> {
+        &self.cookies
+    }
+
+    /// Headers and server information (Django's `request.META`): `HTTP_*` for
+    /// each header, `REMOTE_ADDR`, `QUERY_STRING`, `CONTENT_TYPE`,
+    /// `CONTENT_LENGTH`, `REQUEST_METHOD`, `SERVER_NAME`, `SERVER_PORT`, ...
+    pub fn meta(&self) -> &BTreeMap<String, String> {
+        &self.meta
+    }
+
+    /// The first value of header `name`, case-insensitive (Django's
+    /// `request.headers[name]`).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every header, in the order sent.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The raw body (Django's `request.body`).
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// The values captured by the URL pattern, by name (the view's keyword
+    /// arguments in Django).
+    pub fn kwargs(&self) -> &HashMap<String, String> {
+        &self.kwargs
+    }
+
+    /// One captured URL value: `request.kwarg("room")` for
+    /// `path("chat/<str:room>", ...)`.
+    pub fn kwarg(&self, name: &str) -> Option<&str> {
+        self.kwargs.get(name).map(String::as_str)
+    }
+
+    /// The client's address.
+    pub fn remote_addr(&self) -> SocketAddr {
+        self.remote_addr
+    }
+
+    /// The protocol of the request line: `HTTP/1.1` or `HTTP/1.0`.
+    pub fn protocol(&self) -> &str {
+        &self.protocol
+    }
+
+    /// Whether this request has an open WebSocket (django-websocket's
+    /// `request.is_websocket()`): the handshake was valid and the view accepts
+    /// WebSockets.
+    pub fn is_websocket(&self) -> bool {
+        self.websocket.is_some()
+    }
+
+    /// The WebSocket (django-websocket's `request.websocket`); `None` for a
+    /// plain HTTP request.
+    pub fn websocket(&self) -> Option<&WebSocket> {
+        self.websocket.as_ref()
+    }
+
+    pub(crate) fn set_kwargs(&mut self, kwargs: HashMap<String, String>) {
+        self.kwargs = kwargs;
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "<Request: {} {:?}>", self.method, self.path)
+    }
+}
+
+/// Splits a request target into its decoded path and raw query string.
+fn split_target(target: &str) -> (String, String) {
+    let without_authority = ["http://", "https://"]
+        .iter()
+        .find_map(|scheme| target.strip_prefix(scheme))
+        .map(|rest| rest.find('/').map_or("/", |i| &rest[i..]))
+        .unwrap_or(target);
+    let (path, query) = without_authority
+        .split_once('?')
+        .unwrap_or((without_authority, ""));
+    let path = percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned();
+    (path, query.to_owned())
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host
+            .split_once(']')
+            .map_or(host, |(h, _)| &host[..=h.len()]);
+    }
+    host.rsplit_once(':').map_or(host, |(h, _)| h)
+}
+
+/// Whether a `Content-Type` value is the MIME type `mime` (parameters ignored).
+pub(crate) fn mime_is(content_type: &str, mime: &str) -> bool {
+    content_type
+        .split(';')
+        .next()
+        .is_some_and(|t| t.trim().eq_ignore_ascii_case(mime))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::head::parse_head;
+
+    fn request(raw: &str) -> Request {
+        let (head, len) = parse_head(raw.as_bytes(), 32).unwrap().unwrap();
+        let body = raw.as_bytes()[len..].to_vec();
+        Request::new(
+            head,
+            body,
+            "10.0.0.1:5000".parse().unwrap(),
+            "127.0.0.1:8000".parse().unwrap(),
+        )
+    }
+
+    #[test]
+    fn django_attributes() {
+        let r = request(
+            "POST /caf%C3%A9/x?a=1&a=2 HTTP/1.1\r\nHost: example.com:8000\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\
+             Cookie: sessionid=abc; theme=dark\r\nX-Custom: 1\r\nX-Custom: 2\r\nContent-Length: 7\r\n\r\nname=Jo",
+        );
+        assert_eq!(r.method(), "POST");
+        assert_eq!(r.path(), "/café/x");
+        assert_eq!(r.path_info(), "/café/x");
+        assert_eq!(r.get().getlist("a"), ["1", "2"]);
+        assert_eq!(r.post().get("name"), Some("Jo"));
+        assert_eq!(r.cookies()["sessionid"], "abc");
+        assert_eq!(r.cookies()["theme"], "dark");
+        let meta = r.meta();
+        assert_eq!(meta["HTTP_X_CUSTOM"], "1,2");
+        assert_eq!(
+            meta["CONTENT_TYPE"],
+            "application/x-www-form-urlencoded; charset=utf-8"
+        );
+        assert_eq!(meta["CONTENT_LENGTH"], "7");
+        assert_eq!(meta["REMOTE_ADDR"], "10.0.0.1");
+        assert_eq!(meta["QUERY_STRING"], "a=1&a=2");
+        assert_eq!(meta["REQUEST_METHOD"], "POST");
+        assert_eq!(meta["SERVER_NAME"], "example.com");
+        assert_eq!(meta["SERVER_PORT"], "8000");
+        assert!(!meta.contains_key("HTTP_CONTENT_TYPE"));
+        assert!(!r.is_websocket());
+        assert!(r.websocket().is_none());
+    }
+
+    #[test]
+    fn targets_and_hosts() {
+        assert_eq!(split_target("http://h:1/p?q"), ("/p".into(), "q".into()));
+        assert_eq!(split_target("http://h"), ("/".into(), "".into()));
+        assert_eq!(split_target("/a%2Fb"), ("/a/b".into(), "".into()));
+        assert_eq!(strip_port("[::1]:80"), "[::1]");
+        assert_eq!(strip_port("h"), "h");
+        let r = request("GET / HTTP/1.0\r\n\r\n");
+        assert_eq!(r.meta()["SERVER_NAME"], "127.0.0.1");
+        assert_eq!(r.meta()["CONTENT_LENGTH"], "");
+        assert!(r.post().is_empty());
+    }
+}

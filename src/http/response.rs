@@ -1,0 +1,449 @@
+//! `HttpResponse`: what a view returns, and how it is written to the socket.
+
+use std::fmt;
+use std::io::{self, BufWriter, Cursor, Read, Write};
+
+/// An HTTP response, as Django's `HttpResponse`.
+///
+/// ```
+/// use wsviews::{Cookie, HttpResponse};
+///
+/// let mut response = HttpResponse::new("hello").with_header("X-Frame-Options", "DENY");
+/// response.set_cookie(Cookie::new("sessionid", "abc").http_only(true));
+/// assert_eq!(response.status(), 200);
+/// assert_eq!(response.content(), Some(&b"hello"[..]));
+///
+/// let missing = HttpResponse::not_found("no such page");
+/// assert_eq!(missing.status(), 404);
+/// ```
+pub struct HttpResponse {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+enum Body {
+    Bytes(Vec<u8>),
+    Stream(Box<dyn Read + Send>),
+}
+
+impl HttpResponse {
+    /// A `200 OK` response with `content`, typed `text/html; charset=utf-8`
+    /// as Django's default.
+    pub fn new(content: impl Into<Vec<u8>>) -> Self {
+        HttpResponse {
+            status: 200,
+            headers: vec![("Content-Type".into(), "text/html; charset=utf-8".into())],
+            body: Body::Bytes(content.into()),
+        }
+    }
+
+    /// A plain-text (`text/plain; charset=utf-8`) response with `status`.
+    pub fn text(status: u16, content: impl Into<Vec<u8>>) -> Self {
+        HttpResponse::new(content)
+            .with_status(status)
+            .with_content_type("text/plain; charset=utf-8")
+    }
+
+    /// `400 Bad Request` with a plain-text reason (`HttpResponseBadRequest`).
+    pub fn bad_request(reason: impl Into<String>) -> Self {
+        HttpResponse::text(400, reason.into())
+    }
+
+    /// `403 Forbidden` with a plain-text reason (`HttpResponseForbidden`).
+    pub fn forbidden(reason: impl Into<String>) -> Self {
+        HttpResponse::text(403, reason.into())
+    }
+
+    /// `404 Not Found` with a plain-text reason (`HttpResponseNotFound`).
+    pub fn not_found(reason: impl Into<String>) -> Self {
+        HttpResponse::text(404, reason.into())
+    }
+
+    /// `405 Method Not Allowed` listing the `permitted` methods in `Allow`
+    /// (`HttpResponseNotAllowed`).
+    pub fn not_allowed(permitted: &[&str]) -> Self {
+        HttpResponse::text(405, "Method not allowed").with_header("Allow", permitted.join(", "))
+    }
+
+    /// `302 Found` to `url` (`HttpResponseRedirect`).
+    pub fn redirect(url: impl Into<String>) -> Self {
+        HttpResponse::new(Vec::new())
+            .with_status(302)
+            .with_header("Location", url)
+    }
+
+    /// `301 Moved Permanently` to `url` (`HttpResponsePermanentRedirect`).
+    pub fn permanent_redirect(url: impl Into<String>) -> Self {
+        HttpResponse::redirect(url).with_status(301)
+    }
+
+    /// A JSON response (`JsonResponse`), typed `application/json`.
+    pub fn json(value: &serde_json::Value) -> Self {
+        HttpResponse::new(value.to_string()).with_content_type("application/json")
+    }
+
+    /// A streaming response (`StreamingHttpResponse`): the body is each item
+    /// of `chunks` in turn, sent with chunked transfer encoding as it is
+    /// produced (HTTP/1.0 clients get it buffered).
+    ///
+    /// ```
+    /// use wsviews::HttpResponse;
+    ///
+    /// let progress = (1..=3).map(|i| format!("step {i}\n"));
+    /// let response = HttpResponse::streaming(progress);
+    /// assert_eq!(response.content(), None);
+    /// ```
+    pub fn streaming<I>(chunks: I) -> Self
+    where
+        I: IntoIterator + Send + 'static,
+        I::IntoIter: Send,
+        I::Item: Into<Vec<u8>>,
+    {
+        HttpResponse::from_reader(ChunkReader {
+            chunks: chunks.into_iter(),
+            current: Cursor::new(Vec::new()),
+        })
+    }
+
+    /// A streaming response whose body is read from `reader` (a file, a pipe)
+    /// and sent chunked.
+    pub fn from_reader(reader: impl Read + Send + 'static) -> Self {
+        HttpResponse {
+            body: Body::Stream(Box::new(reader)),
+            ..HttpResponse::new(Vec::new()).with_content_type("application/octet-stream")
+        }
+    }
+
+    /// Replaces the status code.
+    #[must_use]
+    pub fn with_status(mut self, status: u16) -> Self {
+        self.status = status;
+        self
+    }
+
+    /// Replaces the `Content-Type`.
+    #[must_use]
+    pub fn with_content_type(self, content_type: impl Into<String>) -> Self {
+        self.with_header("Content-Type", content_type)
+    }
+
+    /// Sets header `name` (replacing earlier values), as Django's
+    /// `response[name] = value`.
+    #[must_use]
+    pub fn with_header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.set_header(name, value);
+        self
+    }
+
+    /// Sets header `name`, replacing earlier values.
+    pub fn set_header(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        let name = name.into();
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(&name));
+        self.headers.push((name, value.into()));
+    }
+
+    /// Adds a `Set-Cookie` header, as Django's `response.set_cookie(...)`.
+    pub fn set_cookie(&mut self, cookie: Cookie) -> &mut Self {
+        self.headers.push(("Set-Cookie".into(), cookie.to_string()));
+        self
+    }
+
+    /// Tells the client to delete cookie `name` (`response.delete_cookie`).
+    pub fn delete_cookie(&mut self, name: &str) -> &mut Self {
+        self.set_cookie(Cookie::new(name, "").max_age(0))
+    }
+
+    /// The status code.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Every header, in order.
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
+    }
+
+    /// The body, unless the response is streaming.
+    pub fn content(&self) -> Option<&[u8]> {
+        match &self.body {
+            Body::Bytes(bytes) => Some(bytes),
+            Body::Stream(_) => None,
+        }
+    }
+
+    /// Drops the `Content-Type` (a `101` carries no body).
+    pub(crate) fn without_content_type(mut self) -> Self {
+        self.headers
+            .retain(|(n, _)| !n.eq_ignore_ascii_case("Content-Type"));
+        self
+    }
+
+    /// Writes the response as HTTP/1.`minor` (the body left out for `HEAD`).
+    ///
+    /// tiny_http writes the status line, headers and a fixed body (with
+    /// `Content-Length`) into one buffered write. A streaming body is sent
+    /// chunked by us, one chunk per piece as soon as it is produced, so a
+    /// progress stream reaches the client while the view still works.
+    pub(crate) fn write_to<W: Write>(
+        mut self,
+        out: &mut W,
+        minor: u8,
+        head_only: bool,
+    ) -> io::Result<()> {
+        let stream = match &mut self.body {
+            Body::Stream(reader) if minor >= 1 && !head_only && self.status >= 200 => {
+                Some(std::mem::replace(reader, Box::new(io::empty())))
+            }
+            _ => None,
+        };
+        let mut buffered = BufWriter::with_capacity(8 * 1024, &mut *out);
+        let version = tiny_http::HTTPVersion(1, minor);
+        let skip_body = head_only || stream.is_some();
+        self.into_tiny()
+            .raw_print(&mut buffered, version, &[], skip_body, None)?;
+        buffered.flush()?;
+        drop(buffered);
+        if let Some(mut reader) = stream {
+            let mut chunked = chunked_transfer::Encoder::with_flush_after_write(&mut *out);
+            io::copy(&mut reader, &mut chunked)?;
+        }
+        out.flush()
+    }
+
+    /// Converts into tiny_http's response type, which writes the status line,
+    /// headers and body (with `Content-Length` or chunked encoding).
+    pub(crate) fn into_tiny(self) -> tiny_http::Response<Box<dyn Read + Send>> {
+        let (reader, length): (Box<dyn Read + Send>, _) = match self.body {
+            Body::Bytes(bytes) => {
+                let len = bytes.len();
+                (Box::new(Cursor::new(bytes)), Some(len))
+            }
+            Body::Stream(reader) => (reader, None),
+        };
+        let headers = self
+            .headers
+            .iter()
+            .chain([&("Server".to_owned(), "wsviews".to_owned())])
+            .filter_map(|(name, value)| to_tiny_header(name, value))
+            .collect();
+        tiny_http::Response::new(
+            tiny_http::StatusCode(self.status),
+            headers,
+            reader,
+            length,
+            None,
+        )
+        .with_chunked_threshold(usize::MAX)
+    }
+}
+
+fn to_tiny_header(name: &str, value: &str) -> Option<tiny_http::Header> {
+    let header = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok();
+    if header.is_none() {
+        log::warn!("dropping invalid response header {name:?}");
+    }
+    header
+}
+
+impl fmt::Debug for HttpResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = match &self.body {
+            Body::Bytes(b) => format!("{} bytes", b.len()),
+            Body::Stream(_) => "streaming".to_owned(),
+        };
+        f.debug_struct("HttpResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &body)
+            .finish()
+    }
+}
+
+/// Reads a streaming body from an iterator of chunks.
+struct ChunkReader<I> {
+    chunks: I,
+    current: Cursor<Vec<u8>>,
+}
+
+impl<I> Read for ChunkReader<I>
+where
+    I: Iterator,
+    I::Item: Into<Vec<u8>>,
+{
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let n = self.current.read(buf)?;
+            if n > 0 || buf.is_empty() {
+                return Ok(n);
+            }
+            match self.chunks.next() {
+                Some(chunk) => self.current = Cursor::new(chunk.into()),
+                None => return Ok(0),
+            }
+        }
+    }
+}
+
+/// A cookie to set on a response, with Django's `set_cookie` options.
+///
+/// ```
+/// use wsviews::Cookie;
+///
+/// let cookie = Cookie::new("theme", "dark").max_age(3600).same_site("Lax");
+/// assert_eq!(cookie.to_string(), "theme=dark; Max-Age=3600; Path=/; SameSite=Lax");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cookie {
+    name: String,
+    value: String,
+    max_age: Option<u64>,
+    path: String,
+    domain: Option<String>,
+    secure: bool,
+    http_only: bool,
+    same_site: Option<String>,
+}
+
+impl Cookie {
+    /// A session cookie `name=value` for path `/`.
+    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
+        Cookie {
+            name: name.into(),
+            value: value.into(),
+            max_age: None,
+            path: "/".into(),
+            domain: None,
+            secure: false,
+            http_only: false,
+            same_site: None,
+        }
+    }
+
+    /// Lifetime in seconds (`max_age`).
+    #[must_use]
+    pub fn max_age(mut self, seconds: u64) -> Self {
+        self.max_age = Some(seconds);
+        self
+    }
+
+    /// The URL path the cookie applies to; defaults to `/`.
+    #[must_use]
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// The domain the cookie applies to.
+    #[must_use]
+    pub fn domain(mut self, domain: impl Into<String>) -> Self {
+        self.domain = Some(domain.into());
+        self
+    }
+
+    /// Only send the cookie over HTTPS.
+    #[must_use]
+    pub fn secure(mut self, secure: bool) -> Self {
+        self.secure = secure;
+        self
+    }
+
+    /// Hide the cookie from JavaScript.
+    #[must_use]
+    pub fn http_only(mut self, http_only: bool) -> Self {
+        self.http_only = http_only;
+        self
+    }
+
+    /// `Strict`, `Lax` or `None`.
+    #[must_use]
+    pub fn same_site(mut self, same_site: impl Into<String>) -> Self {
+        self.same_site = Some(same_site.into());
+        self
+    }
+}
+
+impl fmt::Display for Cookie {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}={}", self.name, self.value)?;
+        if let Some(age) = self.max_age {
+            write!(f, "; Max-Age={age}")?;
+        }
+        write!(f, "; Path={}", self.path)?;
+        if let Some(domain) = &self.domain {
+            write!(f, "; Domain={domain}")?;
+        }
+        if self.secure {
+            f.write_str("; Secure")?;
+        }
+        if self.http_only {
+            f.write_str("; HttpOnly")?;
+        }
+        if let Some(same_site) = &self.same_site {
+            write!(f, "; SameSite={same_site}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(response: HttpResponse, minor: u8) -> String {
+        let mut out = Vec::new();
+        response.write_to(&mut out, minor, false).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn fixed_body_has_content_length() {
+        let out = written(HttpResponse::new(vec![b'x'; 100_000]), 1);
+        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out:.60}");
+        assert!(out.contains("Content-Length: 100000\r\n"));
+        assert!(out.contains("Server: wsviews\r\n"));
+    }
+
+    #[test]
+    fn streaming_body_is_chunked() {
+        let out = written(HttpResponse::streaming(["ab", "", "cde"]), 1);
+        assert!(out.contains("Transfer-Encoding: chunked\r\n"));
+        assert!(
+            out.ends_with("\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n"),
+            "{out}"
+        );
+        let out = written(HttpResponse::streaming(["ab", "cde"]), 0);
+        assert!(out.contains("Content-Length: 5\r\n") && out.ends_with("abcde"));
+    }
+
+    #[test]
+    fn shortcuts() {
+        assert_eq!(
+            HttpResponse::not_allowed(&["GET", "POST"]).header("allow"),
+            Some("GET, POST")
+        );
+        assert_eq!(HttpResponse::redirect("/x").header("Location"), Some("/x"));
+        assert_eq!(HttpResponse::permanent_redirect("/x").status(), 301);
+        let json = HttpResponse::json(&serde_json::json!({"a": 1}));
+        assert_eq!(json.content(), Some(&br#"{"a":1}"#[..]));
+        let mut r = HttpResponse::new("");
+        r.set_cookie(
+            Cookie::new("a", "b")
+                .secure(true)
+                .http_only(true)
+                .domain("x.org"),
+        );
+        assert_eq!(
+            r.header("set-cookie"),
+            Some("a=b; Path=/; Domain=x.org; Secure; HttpOnly")
+        );
+    }
+}

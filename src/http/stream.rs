@@ -1,0 +1,166 @@
+//! The read side of one connection: a small buffer in front of the socket and
+//! the bounded loop that reads a request head into it.
+
+use std::io::{self, Read};
+use std::net::TcpStream;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use super::head::{find_head_end, parse_head, Head, HeadError};
+
+/// How much is read from the socket at a time while reading a head or body.
+const READ_CHUNK: usize = 4096;
+
+/// Why no request head could be read.
+#[derive(Debug)]
+pub(crate) enum HeadFailure {
+    /// The head was invalid or over a limit: answer with its status.
+    Rejected(HeadError),
+    /// The client started a head but did not finish it in time.
+    TimedOut,
+    /// The client vanished mid-head, or the socket failed.
+    Io(io::Error),
+}
+
+/// Limits that apply while reading a head.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct HeadLimits {
+    pub max_size: usize,
+    pub max_headers: usize,
+    pub timeout: Duration,
+}
+
+/// Buffered reads from a connection's socket.
+///
+/// Bytes read past a request head stay buffered and are served first by
+/// [`Read`], so a body, a pipelined request or a first WebSocket frame that
+/// arrived with the head is never lost.
+#[derive(Debug)]
+pub(crate) struct ConnReader {
+    stream: Arc<TcpStream>,
+    buf: Vec<u8>,
+    pos: usize,
+}
+
+impl ConnReader {
+    pub fn new(stream: Arc<TcpStream>) -> Self {
+        ConnReader {
+            stream,
+            buf: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    /// The socket.
+    pub fn stream(&self) -> &Arc<TcpStream> {
+        &self.stream
+    }
+
+    /// Sets the timeout that applies to each following read of the socket.
+    pub fn set_timeout(&self, timeout: Duration) -> io::Result<()> {
+        self.stream
+            .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))
+    }
+
+    /// Reads the next request head.
+    ///
+    /// Waits up to `idle` for its first byte (returning `Ok(None)` if none
+    /// comes, or if the client closes cleanly), then up to `limits.timeout`
+    /// for the whole head.
+    pub fn read_head(
+        &mut self,
+        limits: HeadLimits,
+        idle: Duration,
+    ) -> Result<Option<Head>, HeadFailure> {
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        let mut scanned = 0;
+        let mut deadline = (!self.buf.is_empty()).then(|| Instant::now() + limits.timeout);
+        loop {
+            if let Some(end) = find_head_end(&self.buf, scanned) {
+                return self
+                    .parse(end, limits.max_size, limits.max_headers)
+                    .map(Some);
+            }
+            if self.buf.len() > limits.max_size {
+                return Err(HeadFailure::Rejected(HeadError::TooLarge));
+            }
+            scanned = self.buf.len();
+            let wait = match deadline {
+                None => idle,
+                Some(d) => d.saturating_duration_since(Instant::now()),
+            };
+            if wait.is_zero() {
+                return Err(HeadFailure::TimedOut);
+            }
+            self.set_timeout(wait).map_err(HeadFailure::Io)?;
+            match self.fill(limits.max_size + 1 - self.buf.len()) {
+                Ok(0) if self.buf.is_empty() => return Ok(None),
+                Ok(0) => return Err(HeadFailure::Io(io::ErrorKind::UnexpectedEof.into())),
+                Ok(_) => deadline = deadline.or_else(|| Some(Instant::now() + limits.timeout)),
+                Err(e) if is_timeout(&e) && deadline.is_none() => return Ok(None),
+                Err(e) if is_timeout(&e) => return Err(HeadFailure::TimedOut),
+                Err(e) => return Err(HeadFailure::Io(e)),
+            }
+        }
+    }
+
+    fn parse(
+        &mut self,
+        end: usize,
+        max_size: usize,
+        max_headers: usize,
+    ) -> Result<Head, HeadFailure> {
+        if end > max_size {
+            return Err(HeadFailure::Rejected(HeadError::TooLarge));
+        }
+        match parse_head(&self.buf[..end], max_headers) {
+            Ok(Some((head, len))) => {
+                self.pos = len;
+                Ok(head)
+            }
+            Ok(None) => Err(HeadFailure::Rejected(HeadError::Malformed(
+                "incomplete head".into(),
+            ))),
+            Err(e) => Err(HeadFailure::Rejected(e)),
+        }
+    }
+
+    /// Reads at most `limit` more bytes from the socket into the buffer.
+    fn fill(&mut self, limit: usize) -> io::Result<usize> {
+        let mut chunk = [0u8; READ_CHUNK];
+        let want = limit.clamp(1, READ_CHUNK);
+        let n = (&*self.stream).read(&mut chunk[..want])?;
+        self.buf.extend_from_slice(&chunk[..n]);
+        Ok(n)
+    }
+
+    /// Gives up the bytes buffered past what was consumed (the start of the
+    /// first WebSocket frame, after a handshake).
+    pub fn take_buffered(&mut self) -> Vec<u8> {
+        let rest = self.buf.split_off(self.pos);
+        self.buf = Vec::new();
+        self.pos = 0;
+        rest
+    }
+}
+
+impl Read for ConnReader {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.pos < self.buf.len() {
+            let n = out.len().min(self.buf.len() - self.pos);
+            out[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
+            self.pos += n;
+            return Ok(n);
+        }
+        (&*self.stream).read(out)
+    }
+}
+
+/// Whether an I/O error is a read timeout (Linux reports `WouldBlock`).
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}

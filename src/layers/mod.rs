@@ -1,0 +1,243 @@
+//! Channel layers: named queues of JSON messages shared by the threads, and
+//! with Redis the processes and machines, of a site, as in Django Channels.
+//!
+//! A [`ChannelLayer`] carries [`Message`]s (JSON maps) on named *channels*
+//! and fans them out to named *groups* of channels: a chat view adds its
+//! connection's reply channel to the group `"room.lobby"`, and any view, in
+//! any thread or process, reaches everyone in the lobby with one
+//! [`send_group`](ChannelLayer::send_group).
+//!
+//! # Choosing a backend
+//!
+//! Pick one by URL with [`from_url`]:
+//!
+//! - `memory://` gives an [`InMemoryLayer`]: the default, nothing to run,
+//!   fast, but it lives inside one process. Use it in development, in tests,
+//!   and in production as long as the site runs as **one** process.
+//! - `redis://host:port/db` gives a `RedisLayer` (cargo feature `redis`).
+//!   Move to it as soon as a message must cross processes: several server
+//!   processes behind a load balancer, several machines, or a worker process
+//!   that sends to WebSocket clients. Every process then points at the same
+//!   Redis. Needs Redis 6.0 or later.
+//!
+//! # Delivery semantics
+//!
+//! These hold for every backend, as in the ASGI channel-layer specification:
+//!
+//! - **At most once.** A message is delivered to one receiver at most, and
+//!   may be lost (expired, dropped on a full group member, Redis restarted).
+//!   Channels are first-in, first-out.
+//! - **Capacity.** A channel holds at most [`LayerConfig::capacity`] messages
+//!   (default 100; a process inbox, see below, holds
+//!   [`LayerConfig::inbox_capacity`]); a [`send`](ChannelLayer::send) to a
+//!   full channel fails
+//!   with [`Error::ChannelFull`].
+//!   [`send_group`](ChannelLayer::send_group) never blocks and never fails
+//!   because one member is full: it skips that member (logged at debug).
+//! - **Expiry.** A message unread after [`LayerConfig::expiry`] (default
+//!   60 s) is dropped and never delivered. A group member leaves by itself
+//!   [`LayerConfig::group_expiry`] (default one day) after its last
+//!   [`group_add`](ChannelLayer::group_add).
+//! - **Limits.** A message's JSON encoding is at most 1 MiB
+//!   ([`Error::MessageTooLarge`]); channel and
+//!   group names are 1 to 200 characters from `A-Za-z0-9-_.!?`
+//!   ([`Error::InvalidName`]).
+//!
+//! # Process-specific channels
+//!
+//! A channel name containing `!` is *process-specific*: the part up to and
+//! including the `!` is the *inbox* of one process. Receiving from the inbox
+//! (a name ending in `!`) receives the messages sent to every channel that
+//! starts with it, and tells which channel each came from. So one thread per
+//! process receives for all of that process's connections:
+//!
+//! ```
+//! use std::time::Duration;
+//! use wsviews::layers::{self, Message};
+//!
+//! let layer = layers::from_url("memory://")?;
+//! let inbox = layers::process_prefix("wsviews.reply.")?; // once per process
+//! let reply = layer.new_channel(&inbox)?; // once per connection
+//!
+//! layer.send(&reply, &Message::new())?;
+//! let (channel, _message) = layer.receive(&[&inbox], Duration::ZERO)?.expect("a message");
+//! assert_eq!(channel, reply);
+//! # Ok::<(), wsviews::Error>(())
+//! ```
+//!
+//! The channels of an inbox share one queue, whose capacity is
+//! [`LayerConfig::inbox_capacity`] (default 10 000) rather than
+//! [`LayerConfig::capacity`].
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::{Error, Result};
+
+mod config;
+mod memory;
+mod names;
+#[cfg(feature = "redis")]
+mod redis;
+
+#[cfg(feature = "redis")]
+pub use self::redis::RedisLayer;
+pub use config::LayerConfig;
+pub use memory::InMemoryLayer;
+pub use names::{process_prefix, MAX_MESSAGE_SIZE, MAX_NAME_LEN};
+
+/// A message on a channel layer: a JSON map, such as
+/// `{"type": "chat.message", "text": "hello"}`.
+pub type Message = serde_json::Map<String, serde_json::Value>;
+
+/// A channel layer: named FIFO channels of [`Message`]s, and groups of
+/// channels, shared across threads (and, with Redis, processes).
+///
+/// The semantics (at-most-once delivery, capacity, expiry, limits) are those
+/// described in the [module documentation](self). Every method can block on
+/// the network for a Redis layer, but only [`receive`](Self::receive) waits
+/// for messages.
+///
+/// # Example
+///
+/// ```
+/// use std::time::Duration;
+/// use serde_json::json;
+/// use wsviews::layers::{self, Message};
+///
+/// let layer = layers::from_url("memory://")?;
+///
+/// // A consumer adds its channel to a group...
+/// let channel = layer.new_channel("chat.client.")?;
+/// layer.group_add("room.lobby", &channel)?;
+///
+/// // ...anyone sends to the group...
+/// let mut message = Message::new();
+/// message.insert("text".into(), json!("hello"));
+/// layer.send_group("room.lobby", &message)?;
+///
+/// // ...and the consumer receives it.
+/// let received = layer.receive(&[&channel], Duration::from_secs(1))?;
+/// assert_eq!(received, Some((channel, message)));
+/// # Ok::<(), wsviews::Error>(())
+/// ```
+pub trait ChannelLayer: Send + Sync + Debug {
+    /// Sends `message` on `channel`, without waiting for a receiver.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ChannelFull`] when the channel holds its capacity of unread
+    /// messages; [`Error::InvalidName`]; [`Error::MessageTooLarge`];
+    /// [`Error::Layer`] when the backend fails (Redis unreachable).
+    fn send(&self, channel: &str, message: &Message) -> Result<()>;
+
+    /// Receives the next message from any of `channels`, waiting up to
+    /// `timeout` for one (`Duration::ZERO` only looks); returns the channel
+    /// it was sent on, and the message, or `None` on timeout.
+    ///
+    /// A process inbox (a name ending in `!`) receives the messages of every
+    /// channel starting with it, and the returned name is the full channel
+    /// name. Channels are taken in a random rotation, so that one busy
+    /// channel does not starve the others.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] for an empty list, an invalid name, or a
+    /// process-specific name that is not an inbox (`"a!b"`: receive from
+    /// `"a!"`); [`Error::Layer`] when the backend fails, which happens within
+    /// a few seconds when Redis goes away: a receive loop should log it and
+    /// pause (say 1 s) before trying again; the layer reconnects by itself.
+    fn receive(&self, channels: &[&str], timeout: Duration) -> Result<Option<(String, Message)>>;
+
+    /// Returns a new, unique channel name: `prefix` followed by a random
+    /// token. With a prefix ending in `!` (see [`process_prefix`]), the new
+    /// channel is process-specific.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] when the prefix is not valid in a name, has a
+    /// `!` elsewhere than at its end, or is too long.
+    fn new_channel(&self, prefix: &str) -> Result<String>;
+
+    /// Adds `channel` to `group`, or renews its membership, which expires
+    /// [`LayerConfig::group_expiry`] from now.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
+    fn group_add(&self, group: &str, channel: &str) -> Result<()>;
+
+    /// Removes `channel` from `group`; nothing happens if it is not a member.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
+    fn group_discard(&self, group: &str, channel: &str) -> Result<()>;
+
+    /// Returns the channels currently in `group` (unexpired), in no
+    /// particular order.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
+    fn group_channels(&self, group: &str) -> Result<Vec<String>>;
+
+    /// Sends `message` to every channel in `group`. Never blocks on, and
+    /// never fails because of, a full member: that member misses the message
+    /// (logged at debug level).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`]; [`Error::MessageTooLarge`]; [`Error::Layer`]
+    /// when the backend fails.
+    fn send_group(&self, group: &str, message: &Message) -> Result<()>;
+}
+
+/// Creates the channel layer that `url` names, with the default
+/// [`LayerConfig`]: `memory://` or `redis://host:port/db`.
+///
+/// Each call creates a new layer; an in-memory layer is shared by sharing
+/// the returned `Arc`.
+///
+/// # Errors
+///
+/// [`Error::Config`] for an unknown scheme, a malformed Redis URL, or a
+/// `redis://` URL when wsviews was built without its `redis` feature.
+pub fn from_url(url: &str) -> Result<Arc<dyn ChannelLayer>> {
+    from_url_with_config(url, LayerConfig::default())
+}
+
+/// Creates the channel layer that `url` names (see [`from_url`]) with
+/// `config`.
+///
+/// # Errors
+///
+/// As [`from_url`], and [`Error::Config`] when `config` is invalid (see
+/// [`LayerConfig::validate`]).
+pub fn from_url_with_config(url: &str, config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
+    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
+    match scheme {
+        Some("memory") => Ok(Arc::new(InMemoryLayer::with_config(config)?)),
+        Some("redis") => redis_from_url(url, config),
+        // The URL may hold a password: only its scheme goes into the error.
+        Some(other) => Err(Error::Config(format!(
+            "unknown channel layer scheme {other:?}: use memory:// or redis://host:port/db"
+        ))),
+        None => Err(Error::Config(
+            "a channel layer URL starts with memory:// or redis://".into(),
+        )),
+    }
+}
+
+#[cfg(feature = "redis")]
+fn redis_from_url(url: &str, config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
+    Ok(Arc::new(RedisLayer::from_url_with_config(url, config)?))
+}
+
+#[cfg(not(feature = "redis"))]
+fn redis_from_url(_url: &str, _config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
+    Err(Error::Config(
+        "a redis:// channel layer needs wsviews built with its `redis` cargo feature".into(),
+    ))
+}

@@ -1,0 +1,170 @@
+//! The live connections of a server: counted for `max_connections`, and
+//! reachable at shutdown to close WebSockets with 1001 and wake idle sockets.
+
+use std::collections::HashMap;
+use std::net::{Shutdown, TcpStream};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Instant;
+
+use crate::websocket::Sender;
+
+/// What a connection is doing, as far as shutdown cares.
+#[derive(Debug, Clone)]
+enum State {
+    /// Waiting for a request head: safe to close at once.
+    Idle,
+    /// Handling a request: let it finish.
+    Busy,
+    /// An open WebSocket: close it with 1001.
+    WebSocket(Sender),
+}
+
+#[derive(Debug)]
+struct Entry {
+    stream: Arc<TcpStream>,
+    state: State,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    next_id: u64,
+    entries: HashMap<u64, Entry>,
+}
+
+/// The live connections.
+#[derive(Debug, Default)]
+pub(crate) struct Registry {
+    inner: Mutex<Inner>,
+    emptied: Condvar,
+}
+
+/// What a graceful shutdown found and did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ShutdownReport {
+    /// WebSockets sent a 1001 close.
+    pub websockets_closed: usize,
+    /// Idle keep-alive connections closed.
+    pub idle_closed: usize,
+    /// Connections still open at the deadline, cut off.
+    pub cut_off: usize,
+}
+
+impl Registry {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Adds a connection unless `max` are already open.
+    pub fn register(self: &Arc<Self>, stream: Arc<TcpStream>, max: usize) -> Option<Ticket> {
+        let mut inner = self.lock();
+        if inner.entries.len() >= max {
+            return None;
+        }
+        inner.next_id += 1;
+        let id = inner.next_id;
+        inner.entries.insert(
+            id,
+            Entry {
+                stream,
+                state: State::Busy,
+            },
+        );
+        Some(Ticket {
+            registry: Arc::clone(self),
+            id,
+        })
+    }
+
+    /// Connections open now.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    /// Closes idle connections and asks WebSockets to close with 1001.
+    pub fn close_all(&self) -> ShutdownReport {
+        let inner = self.lock();
+        let mut report = ShutdownReport::default();
+        for entry in inner.entries.values() {
+            match &entry.state {
+                State::Idle => {
+                    let _ = entry.stream.shutdown(Shutdown::Both);
+                    report.idle_closed += 1;
+                }
+                State::WebSocket(sender) => {
+                    let _ = sender.close(1001, "server shutting down");
+                    report.websockets_closed += 1;
+                }
+                State::Busy => {}
+            }
+        }
+        report
+    }
+
+    /// Waits until no connection is open or `deadline` passes; returns how
+    /// many are still open.
+    pub fn wait_empty(&self, deadline: Instant) -> usize {
+        let mut inner = self.lock();
+        while !inner.entries.is_empty() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            inner = self
+                .emptied
+                .wait_timeout(inner, left)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+        inner.entries.len()
+    }
+
+    /// Closes every socket still open, whatever it is doing.
+    pub fn cut_off_all(&self) -> usize {
+        let inner = self.lock();
+        for entry in inner.entries.values() {
+            let _ = entry.stream.shutdown(Shutdown::Both);
+        }
+        inner.entries.len()
+    }
+
+    fn set(&self, id: u64, state: State) {
+        if let Some(entry) = self.lock().entries.get_mut(&id) {
+            entry.state = state;
+        }
+    }
+}
+
+/// One connection's place in the registry; leaving it (also by unwinding)
+/// removes the connection.
+#[derive(Debug)]
+pub(crate) struct Ticket {
+    registry: Arc<Registry>,
+    id: u64,
+}
+
+impl Ticket {
+    /// The connection waits for its next request.
+    pub fn set_idle(&self) {
+        self.registry.set(self.id, State::Idle);
+    }
+
+    /// The connection is handling a request.
+    pub fn set_busy(&self) {
+        self.registry.set(self.id, State::Busy);
+    }
+
+    /// The connection is an open WebSocket.
+    pub fn set_websocket(&self, sender: Sender) {
+        self.registry.set(self.id, State::WebSocket(sender));
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        let mut inner = self.registry.lock();
+        inner.entries.remove(&self.id);
+        if inner.entries.is_empty() {
+            self.registry.emptied.notify_all();
+        }
+    }
+}

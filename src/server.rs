@@ -1,0 +1,342 @@
+//! The server: bind, the blocking accept loop, and shutdown.
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread::{self, JoinHandle};
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Socket, Type};
+
+use crate::config::ServerConfig;
+use crate::connection;
+use crate::error::{Error, Result};
+use crate::registry::{Registry, ShutdownReport};
+use crate::urls::{URLPattern, URLResolver};
+
+/// Pending connections the kernel queues before `accept`.
+const LISTEN_BACKLOG: i32 = 1024;
+
+/// What every connection thread shares.
+#[derive(Debug)]
+pub(crate) struct ServerState {
+    pub config: ServerConfig,
+    pub urls: URLResolver,
+    pub local_addr: SocketAddr,
+    pub connections: Arc<Registry>,
+    stopping: AtomicBool,
+}
+
+impl ServerState {
+    /// Whether a shutdown has begun.
+    pub fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+}
+
+/// A bound server, ready to [`serve`](Self::serve) on this thread or
+/// [`spawn`](Self::spawn) on its own.
+///
+/// Embedding it in a tool takes three lines:
+///
+/// ```no_run
+/// use wsviews::{path, require_websocket, Request, Server};
+///
+/// fn echo(request: &Request) -> wsviews::Result<()> {
+///     let websocket = request.websocket().expect("require_websocket gives one");
+///     for message in websocket {
+///         websocket.send(message)?;
+///     }
+///     Ok(())
+/// }
+///
+/// # fn main() -> wsviews::Result<()> {
+/// let server = Server::bind("127.0.0.1:0", vec![path("echo", require_websocket(echo))])?.spawn()?;
+/// println!("ws://{}/echo", server.local_addr());
+/// server.shutdown();
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    state: Arc<ServerState>,
+}
+
+impl Server {
+    /// Binds to `addr` (port 0 picks a free port) with the default
+    /// [`ServerConfig`].
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the address cannot be bound; [`Error::Config`] if a
+    /// URL route is malformed.
+    pub fn bind(addr: impl ToSocketAddrs, urlpatterns: Vec<URLPattern>) -> Result<Server> {
+        Server::bind_with_config(addr, urlpatterns, ServerConfig::default())
+    }
+
+    /// Binds to `addr` with `config`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the address cannot be bound; [`Error::Config`] if a
+    /// setting or a URL route is invalid.
+    pub fn bind_with_config(
+        addr: impl ToSocketAddrs,
+        urlpatterns: Vec<URLPattern>,
+        config: ServerConfig,
+    ) -> Result<Server> {
+        config.validate()?;
+        let urls = URLResolver::new(urlpatterns).map_err(Error::Config)?;
+        let listener = listen(addr)?;
+        let local_addr = listener.local_addr()?;
+        let state = ServerState {
+            config,
+            urls,
+            local_addr,
+            connections: Arc::new(Registry::default()),
+            stopping: AtomicBool::new(false),
+        };
+        Ok(Server {
+            listener,
+            state: Arc::new(state),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.local_addr
+    }
+
+    /// A handle that can stop this server from another thread (a signal
+    /// handler, say) while [`serve`](Self::serve) blocks.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            state: Arc::clone(&self.state),
+        }
+    }
+
+    /// Accepts and serves connections on this thread until shut down.
+    ///
+    /// # Errors
+    /// Only if the listening socket itself fails for good; errors of single
+    /// connections are logged and never end the loop.
+    pub fn serve(self) -> Result<()> {
+        accept_loop(&self.listener, &self.state);
+        Ok(())
+    }
+
+    /// Serves on a new thread and returns a handle to it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if the thread cannot be started.
+    pub fn spawn(self) -> Result<ServerHandle> {
+        let state = Arc::clone(&self.state);
+        let thread = thread::Builder::new()
+            .name("wsviews-accept".into())
+            .spawn(move || self.serve())?;
+        Ok(ServerHandle {
+            state,
+            thread: Some(thread),
+        })
+    }
+}
+
+fn listen(addr: impl ToSocketAddrs) -> Result<TcpListener> {
+    let mut last = None;
+    for addr in addr.to_socket_addrs()? {
+        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+        socket.set_reuse_address(true)?;
+        match socket
+            .bind(&addr.into())
+            .and_then(|()| socket.listen(LISTEN_BACKLOG))
+        {
+            Ok(()) => return Ok(socket.into()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind"))
+        .into())
+}
+
+fn accept_loop(listener: &TcpListener, state: &Arc<ServerState>) {
+    let mut backoff = Duration::from_millis(5);
+    while !state.stopping() {
+        match listener.accept() {
+            Ok((stream, peer)) => {
+                backoff = Duration::from_millis(5);
+                if state.stopping() {
+                    break;
+                }
+                dispatch(stream, peer, state);
+            }
+            Err(e) if is_transient(&e) => log::debug!("accept: {e}"),
+            Err(e) => {
+                log::error!("accept failed: {e}; retrying in {backoff:?}");
+                thread::sleep(backoff);
+                backoff = (backoff * 2).min(Duration::from_secs(1));
+            }
+        }
+    }
+    log::debug!("accept loop on {} stopped", state.local_addr);
+}
+
+/// Errors of one pending connection, not of the listener.
+fn is_transient(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::Interrupted
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
+
+fn dispatch(stream: TcpStream, peer: SocketAddr, state: &Arc<ServerState>) {
+    let _ = stream.set_nodelay(true);
+    let stream = Arc::new(stream);
+    let Some(ticket) = state
+        .connections
+        .register(Arc::clone(&stream), state.config.max_connections)
+    else {
+        log::warn!(
+            "{peer}: over max_connections ({}); answered 503",
+            state.config.max_connections
+        );
+        refuse_busy(&stream);
+        return;
+    };
+    let thread_state = Arc::clone(state);
+    let spawned = thread::Builder::new()
+        .name(format!("wsviews-conn-{peer}"))
+        .stack_size(state.config.thread_stack_size)
+        .spawn(move || connection::serve_connection(stream, peer, &thread_state, ticket));
+    match spawned {
+        Ok(handle) if !state.config.multithreaded => {
+            let _ = handle.join();
+        }
+        Ok(_) => {}
+        Err(e) => log::error!("{peer}: cannot start a connection thread ({e}); connection dropped"),
+    }
+}
+
+/// Answers `503` without reading the request, from the accept thread.
+fn refuse_busy(stream: &TcpStream) {
+    const BODY: &str = "Server busy, retry shortly\n";
+    let response = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{BODY}",
+        BODY.len()
+    );
+    let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
+    let _ = (&*stream).write_all(response.as_bytes());
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    // Drain what the client already sent, so closing does not reset the
+    // connection before it reads the 503.
+    let _ = stream.set_nonblocking(true);
+    let mut sink = [0u8; 1024];
+    while matches!((&*stream).read(&mut sink), Ok(n) if n > 0) {}
+}
+
+/// Stops a server from any thread; see [`Server::shutdown_handle`].
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle {
+    state: Arc<ServerState>,
+}
+
+impl ShutdownHandle {
+    /// Graceful shutdown: stop accepting, let in-flight HTTP responses
+    /// finish, close every WebSocket with 1001, and cut off what is still
+    /// open after the server's `shutdown_timeout`.
+    pub fn shutdown(&self) -> ShutdownReport {
+        shutdown(&self.state)
+    }
+}
+
+fn shutdown(state: &ServerState) -> ShutdownReport {
+    let deadline = Instant::now() + state.config.shutdown_timeout;
+    if state.stopping.swap(true, Ordering::SeqCst) {
+        return ShutdownReport::default();
+    }
+    wake_accept_loop(state.local_addr);
+    let mut report = state.connections.close_all();
+    if state.connections.wait_empty(deadline) > 0 {
+        report.cut_off = state.connections.cut_off_all();
+        log::warn!(
+            "shutdown: cut off {} connection(s) still open after {:?}",
+            report.cut_off,
+            state.config.shutdown_timeout
+        );
+        state
+            .connections
+            .wait_empty(Instant::now() + Duration::from_secs(1));
+    }
+    log::info!(
+        "server on {} stopped: {} WebSocket(s) closed with 1001, {} idle connection(s) closed",
+        state.local_addr,
+        report.websockets_closed,
+        report.idle_closed
+    );
+    report
+}
+
+/// Connects to our own listener so a blocked `accept` returns.
+fn wake_accept_loop(addr: SocketAddr) {
+    let target = match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv4Addr::LOCALHOST.into(), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(Ipv6Addr::LOCALHOST.into(), addr.port())
+        }
+        _ => addr,
+    };
+    let _ = TcpStream::connect_timeout(&target, Duration::from_secs(1));
+}
+
+/// A server running on its own thread; see [`Server::spawn`]. Dropping it
+/// shuts the server down.
+#[derive(Debug)]
+pub struct ServerHandle {
+    state: Arc<ServerState>,
+    thread: Option<JoinHandle<Result<()>>>,
+}
+
+impl ServerHandle {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.state.local_addr
+    }
+
+    /// Connections open now.
+    pub fn connection_count(&self) -> usize {
+        self.state.connections.len()
+    }
+
+    /// A handle that can stop the server from another thread.
+    pub fn shutdown_handle(&self) -> ShutdownHandle {
+        ShutdownHandle {
+            state: Arc::clone(&self.state),
+        }
+    }
+
+    /// Graceful shutdown (see [`ShutdownHandle::shutdown`]), then waits for
+    /// the accept thread.
+    pub fn shutdown(mut self) -> ShutdownReport {
+        self.stop()
+    }
+
+    fn stop(&mut self) -> ShutdownReport {
+        let report = shutdown(&self.state);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        report
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if self.thread.is_some() {
+            self.stop();
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! Reading WebSocket frames from the socket: tungstenite's frame header
+//! parser over a small buffer of our own.
+//!
+//! tungstenite's `FrameSocket` allocates and zero-fills a fixed 128 KiB read
+//! buffer per connection; this reader keeps a 4 KiB one and reads large
+//! payloads straight into the message, so an idle WebSocket stays small.
+
+use std::io::{self, Cursor, Read};
+use std::mem::MaybeUninit;
+use std::net::TcpStream;
+use std::sync::Arc;
+
+use socket2::SockRef;
+use tungstenite::protocol::frame::FrameHeader;
+
+/// Bytes read from the socket at a time for headers and small payloads.
+const CHUNK: usize = 4096;
+
+/// A frame with its payload unmasked.
+#[derive(Debug)]
+pub(crate) struct RawFrame {
+    pub header: FrameHeader,
+    pub payload: Vec<u8>,
+}
+
+/// Why no frame could be read.
+#[derive(Debug)]
+pub(crate) enum FrameError {
+    /// The socket failed or timed out (partial frames are kept).
+    Io(io::Error),
+    /// The client closed the TCP connection.
+    Eof,
+    /// The frame breaks the protocol (close with 1002).
+    Protocol(&'static str),
+    /// The frame is larger than the limit (close with 1009).
+    TooBig,
+}
+
+/// Whether a read may wait for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Wait for bytes (up to the socket's read timeout).
+    Blocking,
+    /// Only use bytes that have already arrived.
+    NonBlocking,
+}
+
+#[derive(Debug)]
+struct Partial {
+    header: FrameHeader,
+    payload: Vec<u8>,
+    len: usize,
+}
+
+/// Reads frames from a client; survives timeouts and `WouldBlock` mid-frame.
+#[derive(Debug)]
+pub(crate) struct FrameReader {
+    stream: Arc<TcpStream>,
+    buf: Vec<u8>,
+    pos: usize,
+    partial: Option<Partial>,
+}
+
+impl FrameReader {
+    /// A reader that first consumes `buffered`, the bytes read past the
+    /// handshake.
+    pub fn new(stream: Arc<TcpStream>, buffered: Vec<u8>) -> Self {
+        FrameReader {
+            stream,
+            buf: buffered,
+            pos: 0,
+            partial: None,
+        }
+    }
+
+    /// The socket.
+    pub fn stream(&self) -> &TcpStream {
+        &self.stream
+    }
+
+    /// Reads the next frame of at most `max` payload bytes; `Ok(None)` when
+    /// `mode` is non-blocking and no complete frame has arrived.
+    pub fn read_frame(&mut self, max: usize, mode: Mode) -> Result<Option<RawFrame>, FrameError> {
+        loop {
+            if self.partial.is_none() && !self.parse_header(max)? && !self.fill(mode)? {
+                return Ok(None);
+            }
+            let Some(partial) = self.partial.as_mut() else {
+                continue;
+            };
+            let available = &self.buf[self.pos..];
+            let take = available.len().min(partial.len - partial.payload.len());
+            partial.payload.extend_from_slice(&available[..take]);
+            self.pos += take;
+            if partial.payload.len() == partial.len {
+                return Ok(self.partial.take().map(finish));
+            }
+            if !self.read_payload(mode)? {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Parses a header from the buffer if one is complete.
+    fn parse_header(&mut self, max: usize) -> Result<bool, FrameError> {
+        let mut cursor = Cursor::new(&self.buf[self.pos..]);
+        let parsed = FrameHeader::parse(&mut cursor)
+            .map_err(|_| FrameError::Protocol("invalid frame header"))?;
+        let Some((header, len)) = parsed else {
+            return Ok(false);
+        };
+        self.pos += cursor.position() as usize;
+        if header.mask.is_none() {
+            return Err(FrameError::Protocol("unmasked frame from client"));
+        }
+        if len > max as u64 {
+            return Err(FrameError::TooBig);
+        }
+        let len = len as usize;
+        self.partial = Some(Partial {
+            header,
+            payload: Vec::with_capacity(len),
+            len,
+        });
+        Ok(true)
+    }
+
+    /// Reads more of a large payload straight into it, or refills the buffer.
+    fn read_payload(&mut self, mode: Mode) -> Result<bool, FrameError> {
+        let Some(partial) = self.partial.as_mut() else {
+            return Ok(true);
+        };
+        let missing = partial.len - partial.payload.len();
+        if missing < CHUNK {
+            return self.fill(mode);
+        }
+        if mode == Mode::NonBlocking && !ready(&self.stream)? {
+            return Ok(false);
+        }
+        let start = partial.payload.len();
+        partial.payload.resize(partial.len, 0);
+        let result = (&*self.stream).read(&mut partial.payload[start..]);
+        let n = *result.as_ref().unwrap_or(&0);
+        partial.payload.truncate(start + n);
+        match result {
+            Ok(0) => Err(FrameError::Eof),
+            Ok(_) => Ok(true),
+            Err(e) => Err(FrameError::Io(e)),
+        }
+    }
+
+    /// Reads more bytes into the buffer; `Ok(false)` if none have arrived
+    /// and `mode` is non-blocking.
+    fn fill(&mut self, mode: Mode) -> Result<bool, FrameError> {
+        if mode == Mode::NonBlocking && !ready(&self.stream)? {
+            return Ok(false);
+        }
+        self.buf.drain(..self.pos);
+        self.pos = 0;
+        let len = self.buf.len();
+        self.buf.resize(len + CHUNK, 0);
+        let result = (&*self.stream).read(&mut self.buf[len..]);
+        self.buf.truncate(len + *result.as_ref().unwrap_or(&0));
+        match result {
+            Ok(0) => Err(FrameError::Eof),
+            Ok(_) => Ok(true),
+            Err(e) => Err(FrameError::Io(e)),
+        }
+    }
+}
+
+fn finish(mut partial: Partial) -> RawFrame {
+    if let Some(mask) = partial.header.mask.take() {
+        unmask(&mut partial.payload, mask);
+    }
+    RawFrame {
+        header: partial.header,
+        payload: partial.payload,
+    }
+}
+
+/// XORs the payload with the client's mask, four bytes at a time.
+fn unmask(payload: &mut [u8], mask: [u8; 4]) {
+    let word = u32::from_ne_bytes(mask);
+    let mut chunks = payload.chunks_exact_mut(4);
+    for chunk in &mut chunks {
+        let value = u32::from_ne_bytes([chunk[0], chunk[1], chunk[2], chunk[3]]) ^ word;
+        chunk.copy_from_slice(&value.to_ne_bytes());
+    }
+    for (byte, m) in chunks.into_remainder().iter_mut().zip(mask) {
+        *byte ^= m;
+    }
+}
+
+/// Whether a read would return at once (data or end of stream), asked with
+/// `MSG_PEEK | MSG_DONTWAIT` so the socket's blocking mode, which its writers
+/// share, never changes.
+fn ready(stream: &TcpStream) -> Result<bool, FrameError> {
+    let mut byte = [MaybeUninit::<u8>::uninit(); 1];
+    loop {
+        match SockRef::from(stream).recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT)
+        {
+            Ok(_) => return Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(FrameError::Io(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unmask_matches_bytewise_xor() {
+        let mask = [1, 2, 3, 4];
+        for len in 0..11 {
+            let original: Vec<u8> = (0..len as u8).collect();
+            let mut fast = original.clone();
+            unmask(&mut fast, mask);
+            let slow: Vec<u8> = original
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ mask[i % 4])
+                .collect();
+            assert_eq!(fast, slow);
+        }
+    }
+}

@@ -1,0 +1,230 @@
+//! The WebSocket object a view receives, with django-websocket's methods.
+
+mod frames;
+mod message;
+pub(crate) mod reader;
+mod writer;
+
+use std::cell::RefCell;
+use std::fmt;
+use std::net::{Shutdown, TcpStream};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use message::Message;
+pub use writer::Sender;
+
+use crate::error::Result;
+use frames::{FrameReader, Mode};
+use reader::Inbound;
+pub(crate) use reader::{Ended, ReadLimits};
+use writer::Shared;
+
+/// An open WebSocket, as django-websocket's `request.websocket`.
+///
+/// The view's own thread reads the socket: [`wait`](Self::wait) blocks for the
+/// next message, [`read`](Self::read) never blocks, and iterating yields every
+/// message until the client closes. Any thread may send through a
+/// [`Sender`]. Pings are answered and close frames handled whenever the view
+/// waits, reads or sends. When the view returns, the server closes the
+/// WebSocket with 1000 (1011 if the view panicked).
+///
+/// ```no_run
+/// use wsviews::{require_websocket, Request};
+///
+/// fn echo(request: &Request) -> wsviews::Result<()> {
+///     let websocket = request.websocket().expect("require_websocket gives one");
+///     for message in websocket {
+///         websocket.send(message)?;
+///     }
+///     Ok(())
+/// }
+/// let view = require_websocket(echo);
+/// ```
+pub struct WebSocket {
+    inbound: RefCell<Inbound>,
+    shared: Arc<Shared>,
+    protocol: Option<String>,
+    last_poll: RefCell<Instant>,
+}
+
+/// How often a sending view also looks for pings and close frames.
+const POLL_ON_SEND_EVERY: Duration = Duration::from_millis(50);
+
+impl WebSocket {
+    pub(crate) fn new(
+        stream: Arc<TcpStream>,
+        buffered: Vec<u8>,
+        limits: ReadLimits,
+        protocol: Option<String>,
+    ) -> Self {
+        let frames = FrameReader::new(Arc::clone(&stream), buffered);
+        WebSocket {
+            inbound: RefCell::new(Inbound::new(frames, limits)),
+            shared: Arc::new(Shared::new(stream)),
+            protocol,
+            last_poll: RefCell::new(Instant::now()),
+        }
+    }
+
+    /// Blocks until the client sends a message and returns it; `None` once
+    /// the client has closed the connection (django-websocket's `wait()`).
+    pub fn wait(&self) -> Option<Message> {
+        self.inbound.borrow_mut().next(Mode::Blocking, &self.shared)
+    }
+
+    /// A message the client has already sent, or `None` at once if there is
+    /// none (django-websocket's `read()`; never blocks).
+    pub fn read(&self) -> Option<Message> {
+        self.inbound
+            .borrow_mut()
+            .next(Mode::NonBlocking, &self.shared)
+    }
+
+    /// The number of messages received and queued (django-websocket's
+    /// `count_messages()`). The queue holds at most the server's
+    /// `read_queue_size` bytes; further messages wait in the kernel.
+    pub fn count_messages(&self) -> usize {
+        let mut inbound = self.inbound.borrow_mut();
+        inbound.poll(&self.shared);
+        inbound.queued()
+    }
+
+    /// Whether a message is waiting (django-websocket's `has_messages()`).
+    pub fn has_messages(&self) -> bool {
+        self.count_messages() > 0
+    }
+
+    /// Sends one message: `&str`/`String` as text, `Vec<u8>`/`&[u8]` as
+    /// binary, or a [`Message`] (django-websocket's `send()`).
+    ///
+    /// # Errors
+    /// [`Error::ConnectionClosed`](crate::Error::ConnectionClosed) once the
+    /// WebSocket is closed; an I/O error if the write fails.
+    pub fn send(&self, message: impl Into<Message>) -> Result<()> {
+        self.poll_control();
+        self.shared.send_message(&message.into())
+    }
+
+    /// Starts the closing handshake with 1000 (normal closure).
+    ///
+    /// # Errors
+    /// An I/O error if the close frame cannot be written.
+    pub fn close(&self) -> Result<()> {
+        self.close_with(1000, "")
+    }
+
+    /// Starts the closing handshake with `code` and `reason`; later `wait()`s
+    /// return `None`.
+    ///
+    /// # Errors
+    /// An I/O error if the close frame cannot be written.
+    pub fn close_with(&self, code: u16, reason: &str) -> Result<()> {
+        self.shared.close(Some(code), reason).map(drop)
+    }
+
+    /// Whether the WebSocket is closed: either side sent a close frame or the
+    /// connection dropped.
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed() || self.inbound.borrow().ended().is_some()
+    }
+
+    /// A cloneable handle to send from other threads.
+    pub fn sender(&self) -> Sender {
+        Sender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// The subprotocol agreed in the handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_deref()
+    }
+
+    /// An iterator over incoming messages that ends when the client closes.
+    pub fn iter(&self) -> Messages<'_> {
+        Messages { websocket: self }
+    }
+
+    /// Answers pings and notices closes while a view only sends.
+    fn poll_control(&self) {
+        let mut last = self.last_poll.borrow_mut();
+        if last.elapsed() >= POLL_ON_SEND_EVERY {
+            *last = Instant::now();
+            self.inbound.borrow_mut().poll(&self.shared);
+        }
+    }
+
+    /// Ends the session after the view returned: closes with `code` unless a
+    /// close was already sent, waits up to `timeout` for the client's close,
+    /// then closes the TCP connection.
+    pub(crate) fn finish(&self, code: u16, timeout: Duration) -> SessionEnd {
+        let _ = self.shared.close(Some(code), "");
+        let mut inbound = self.inbound.borrow_mut();
+        inbound.drain_until_closed(&self.shared, Instant::now() + timeout);
+        let _ = inbound_stream_shutdown(&self.shared);
+        SessionEnd {
+            messages_in: inbound.messages_in,
+            messages_out: self.shared.messages_out(),
+            sent: self.shared.close_sent(),
+            ended: inbound.ended(),
+        }
+    }
+}
+
+fn inbound_stream_shutdown(shared: &Shared) -> std::io::Result<()> {
+    shared.stream().shutdown(Shutdown::Both)
+}
+
+/// What a finished WebSocket session did, for the access log.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionEnd {
+    pub messages_in: u64,
+    pub messages_out: u64,
+    pub sent: Option<u16>,
+    pub ended: Option<Ended>,
+}
+
+impl SessionEnd {
+    /// The close code that ended the session, as a client would report it.
+    pub fn close_code(&self) -> u16 {
+        match (self.ended, self.sent) {
+            (Some(Ended::Failed(code)), _) => code,
+            (_, Some(code)) => code,
+            (Some(Ended::ClosedByClient(code)), None) => code.unwrap_or(1005),
+            _ => 1006,
+        }
+    }
+}
+
+impl fmt::Debug for WebSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("protocol", &self.protocol)
+            .field("closed", &self.is_closed())
+            .finish()
+    }
+}
+
+/// Iterator over a WebSocket's incoming messages; see [`WebSocket::iter`].
+#[derive(Debug)]
+pub struct Messages<'a> {
+    websocket: &'a WebSocket,
+}
+
+impl Iterator for Messages<'_> {
+    type Item = Message;
+
+    fn next(&mut self) -> Option<Message> {
+        self.websocket.wait()
+    }
+}
+
+impl<'a> IntoIterator for &'a WebSocket {
+    type Item = Message;
+    type IntoIter = Messages<'a>;
+
+    fn into_iter(self) -> Messages<'a> {
+        self.iter()
+    }
+}

@@ -1,0 +1,381 @@
+//! The read side of a WebSocket: frames into messages, with every protocol
+//! check of RFC 6455 and the close codes they lead to.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
+
+use super::frames::{FrameError, FrameReader, Mode, RawFrame};
+use super::message::Message;
+use super::writer::Shared;
+use crate::http::stream::is_timeout;
+
+/// Limits and timers of one WebSocket's read side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ReadLimits {
+    pub max_message: usize,
+    pub max_frame: usize,
+    pub queue_bytes: usize,
+    pub ping_interval: Option<Duration>,
+    pub ping_timeout: Duration,
+}
+
+/// Why reading stopped for good.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Ended {
+    /// The client sent a close frame (with this code, if any).
+    ClosedByClient(Option<u16>),
+    /// We closed because the client broke the protocol, with this code.
+    Failed(u16),
+    /// The TCP connection ended without a close handshake.
+    Dropped,
+}
+
+/// A fragmented message being reassembled.
+#[derive(Debug)]
+struct Fragments {
+    text: bool,
+    data: Vec<u8>,
+    /// Bytes of `data` known to be valid UTF-8 so far.
+    valid: usize,
+}
+
+/// Reads messages, queues complete ones, answers pings and closes.
+#[derive(Debug)]
+pub(crate) struct Inbound {
+    frames: FrameReader,
+    limits: ReadLimits,
+    fragments: Option<Fragments>,
+    queue: VecDeque<Message>,
+    queued_bytes: usize,
+    ended: Option<Ended>,
+    timeout: Option<Duration>,
+    pinged_at: Option<Instant>,
+    pub messages_in: u64,
+}
+
+impl Inbound {
+    pub fn new(frames: FrameReader, limits: ReadLimits) -> Self {
+        Inbound {
+            frames,
+            limits,
+            fragments: None,
+            queue: VecDeque::new(),
+            queued_bytes: 0,
+            ended: None,
+            timeout: None,
+            pinged_at: None,
+            messages_in: 0,
+        }
+    }
+
+    /// Why reading stopped, if it did.
+    pub fn ended(&self) -> Option<Ended> {
+        self.ended
+    }
+
+    /// Complete messages queued.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// The next message: queued, or read from the socket (waiting for one in
+    /// `Blocking` mode). `None` when none is there or reading has ended.
+    pub fn next(&mut self, mode: Mode, out: &Shared) -> Option<Message> {
+        if let Some(message) = self.pop() {
+            return Some(message);
+        }
+        if mode == Mode::Blocking {
+            self.set_timeout(self.limits.ping_interval);
+        }
+        while self.ended.is_none() {
+            match self.read_message(mode, out) {
+                Step::Message(message) => return Some(message),
+                Step::Again => {}
+                Step::Pending => break,
+            }
+        }
+        None
+    }
+
+    /// Queues messages that have already arrived, without blocking, while
+    /// the queue is under its byte limit; answers pings and closes on the way.
+    pub fn poll(&mut self, out: &Shared) {
+        while self.ended.is_none() && self.queued_bytes < self.limits.queue_bytes {
+            match self.read_message(Mode::NonBlocking, out) {
+                Step::Message(message) => {
+                    self.queued_bytes += message.len();
+                    self.queue.push_back(message);
+                }
+                Step::Again => {}
+                Step::Pending => break,
+            }
+        }
+    }
+
+    /// Discards messages until the client's close frame arrives or `deadline`
+    /// passes (the end of the closing handshake we started).
+    pub fn drain_until_closed(&mut self, out: &Shared, deadline: Instant) {
+        while self.ended.is_none() {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return;
+            }
+            self.set_timeout(Some(left));
+            match self
+                .frames
+                .read_frame(self.limits.max_frame, Mode::Blocking)
+            {
+                Ok(Some(frame)) if is_close(&frame) => drop(self.on_frame(frame, out)),
+                Ok(_) => {}
+                Err(FrameError::Io(e)) if is_timeout(&e) => return,
+                Err(_) => self.ended = Some(Ended::Dropped),
+            }
+        }
+    }
+
+    fn pop(&mut self) -> Option<Message> {
+        let message = self.queue.pop_front()?;
+        self.queued_bytes -= message.len();
+        Some(message)
+    }
+
+    fn set_timeout(&mut self, timeout: Option<Duration>) {
+        if self.timeout != timeout {
+            self.timeout = timeout;
+            let _ = self.frames.stream().set_read_timeout(timeout);
+        }
+    }
+
+    fn read_message(&mut self, mode: Mode, out: &Shared) -> Step {
+        match self.frames.read_frame(self.limits.max_frame, mode) {
+            Ok(Some(frame)) => {
+                self.pinged_at = None;
+                match self.on_frame(frame, out) {
+                    Ok(Some(message)) => {
+                        self.messages_in += 1;
+                        Step::Message(message)
+                    }
+                    Ok(None) => Step::Again,
+                    Err(fail) => {
+                        self.fail(out, fail.0, fail.1);
+                        Step::Pending
+                    }
+                }
+            }
+            Ok(None) => Step::Pending,
+            Err(FrameError::Io(e)) if is_timeout(&e) && mode == Mode::Blocking => self.on_idle(out),
+            Err(FrameError::Io(_) | FrameError::Eof) => {
+                self.ended = Some(Ended::Dropped);
+                Step::Pending
+            }
+            Err(FrameError::Protocol(why)) => {
+                self.fail(out, 1002, why);
+                Step::Pending
+            }
+            Err(FrameError::TooBig) => {
+                self.fail(out, 1009, "frame too large");
+                Step::Pending
+            }
+        }
+    }
+
+    /// The read timed out: send a keepalive ping, or give up on the client.
+    fn on_idle(&mut self, out: &Shared) -> Step {
+        match self.pinged_at {
+            Some(at) if at.elapsed() >= self.limits.ping_timeout => {
+                self.fail(out, 1011, "keepalive ping timeout");
+                return Step::Pending;
+            }
+            Some(at) => {
+                self.set_timeout(Some(self.limits.ping_timeout.saturating_sub(at.elapsed())))
+            }
+            None => {
+                if out.ping(b"wsviews").is_err() {
+                    self.ended = Some(Ended::Dropped);
+                    return Step::Pending;
+                }
+                self.pinged_at = Some(Instant::now());
+                self.set_timeout(Some(self.limits.ping_timeout));
+            }
+        }
+        Step::Again
+    }
+
+    fn fail(&mut self, out: &Shared, code: u16, why: &str) {
+        log::info!("closing WebSocket with {code}: {why}");
+        let _ = out.close(Some(code), why);
+        self.ended = Some(Ended::Failed(code));
+    }
+
+    fn on_frame(
+        &mut self,
+        frame: RawFrame,
+        out: &Shared,
+    ) -> Result<Option<Message>, (u16, &'static str)> {
+        let h = &frame.header;
+        if h.rsv1 || h.rsv2 || h.rsv3 {
+            return Err((1002, "reserved bits set without an extension"));
+        }
+        match h.opcode {
+            OpCode::Control(control) => self.on_control(control, frame, out).map(|()| None),
+            OpCode::Data(data) => self.on_data(data, frame),
+        }
+    }
+
+    fn on_control(
+        &mut self,
+        control: Control,
+        frame: RawFrame,
+        out: &Shared,
+    ) -> Result<(), (u16, &'static str)> {
+        if !frame.header.is_final || frame.payload.len() > 125 {
+            return Err((1002, "control frames must be final and at most 125 bytes"));
+        }
+        match control {
+            Control::Ping => {
+                if out.pong(&frame.payload).is_err() {
+                    self.ended = Some(Ended::Dropped);
+                }
+                Ok(())
+            }
+            Control::Pong => Ok(()),
+            Control::Close => {
+                let code = parse_close(&frame.payload)?;
+                let _ = out.close(code, "");
+                self.ended = Some(Ended::ClosedByClient(code));
+                Ok(())
+            }
+            Control::Reserved(_) => Err((1002, "reserved control opcode")),
+        }
+    }
+
+    fn on_data(
+        &mut self,
+        data: Data,
+        frame: RawFrame,
+    ) -> Result<Option<Message>, (u16, &'static str)> {
+        let fragments = match (data, self.fragments.take()) {
+            (Data::Continue, Some(fragments)) => fragments,
+            (Data::Continue, None) => return Err((1002, "continuation frame without a message")),
+            (Data::Text | Data::Binary, Some(_)) => {
+                return Err((1002, "new message inside a fragmented one"))
+            }
+            (Data::Text, None) => Fragments {
+                text: true,
+                data: Vec::new(),
+                valid: 0,
+            },
+            (Data::Binary, None) => Fragments {
+                text: false,
+                data: Vec::new(),
+                valid: 0,
+            },
+            (Data::Reserved(_), _) => return Err((1002, "reserved data opcode")),
+        };
+        let mut fragments = fragments;
+        if fragments.data.len() + frame.payload.len() > self.limits.max_message {
+            return Err((1009, "message too large"));
+        }
+        if fragments.data.is_empty() {
+            fragments.data = frame.payload;
+        } else {
+            fragments.data.extend_from_slice(&frame.payload);
+        }
+        if fragments.text && !(frame.header.is_final && fragments.valid == 0) {
+            // Fail fast inside fragmented messages; a whole message is checked
+            // once, below.
+            fragments.valid = check_utf8(&fragments.data, fragments.valid, frame.header.is_final)?;
+        }
+        if !frame.header.is_final {
+            self.fragments = Some(fragments);
+            return Ok(None);
+        }
+        Ok(Some(if fragments.text {
+            Message::Text(
+                String::from_utf8(fragments.data)
+                    .map_err(|_| (1007, "invalid UTF-8 in text message"))?,
+            )
+        } else {
+            Message::Binary(fragments.data)
+        }))
+    }
+}
+
+enum Step {
+    Message(Message),
+    Again,
+    Pending,
+}
+
+fn is_close(frame: &RawFrame) -> bool {
+    frame.header.opcode == OpCode::Control(Control::Close)
+}
+
+/// Validates UTF-8 from `from` on, failing fast on a bad sequence; an
+/// incomplete sequence at the end is allowed until the final fragment.
+/// Returns how far the data is now known to be valid.
+fn check_utf8(data: &[u8], from: usize, is_final: bool) -> Result<usize, (u16, &'static str)> {
+    match std::str::from_utf8(&data[from..]) {
+        Ok(_) => Ok(data.len()),
+        Err(e) if e.error_len().is_none() && !is_final => Ok(from + e.valid_up_to()),
+        Err(_) => Err((1007, "invalid UTF-8 in text message")),
+    }
+}
+
+/// The code of a close frame's payload, checked per RFC 6455 §7.4.
+fn parse_close(payload: &[u8]) -> Result<Option<u16>, (u16, &'static str)> {
+    match payload {
+        [] => Ok(None),
+        [_] => Err((1002, "close frame payload of one byte")),
+        [hi, lo, reason @ ..] => {
+            let code = u16::from_be_bytes([*hi, *lo]);
+            if !is_valid_close_code(code) {
+                return Err((1002, "invalid close code"));
+            }
+            std::str::from_utf8(reason).map_err(|_| (1007, "invalid UTF-8 in close reason"))?;
+            Ok(Some(code))
+        }
+    }
+}
+
+/// Whether a peer may send `code` in a close frame.
+pub(crate) fn is_valid_close_code(code: u16) -> bool {
+    // 1004-1006 and 1015 are reserved or never sent; 1016-2999 are unassigned.
+    matches!(code, 1000..=1003 | 1007..=1014 | 3000..=4999)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_codes() {
+        for ok in [
+            1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 4999,
+        ] {
+            assert!(is_valid_close_code(ok), "{ok}");
+        }
+        for bad in [
+            0, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
+            assert!(!is_valid_close_code(bad), "{bad}");
+        }
+        assert_eq!(parse_close(&[]), Ok(None));
+        assert_eq!(parse_close(&[3]).unwrap_err().0, 1002);
+        assert_eq!(parse_close(&[0x03, 0xe8, b'o', b'k']), Ok(Some(1000)));
+        assert_eq!(parse_close(&[0x03, 0xe8, 0xff]).unwrap_err().0, 1007);
+        assert_eq!(parse_close(&[0x03, 0xed]).unwrap_err().0, 1002);
+    }
+
+    #[test]
+    fn utf8_fails_fast_but_waits_for_split_sequences() {
+        let e_acute = "é".as_bytes();
+        assert_eq!(check_utf8(&e_acute[..1], 0, false), Ok(0));
+        assert_eq!(check_utf8(&e_acute[..1], 0, true).unwrap_err().0, 1007);
+        assert_eq!(check_utf8(e_acute, 0, true), Ok(2));
+        assert_eq!(check_utf8(b"ok\xff", 0, false).unwrap_err().0, 1007);
+        assert_eq!(check_utf8(b"abc", 2, true), Ok(3));
+    }
+}

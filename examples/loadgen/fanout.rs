@@ -46,7 +46,8 @@ pub fn run(target: &Target, opts: &FanoutOpts) -> Outcome {
     let mut out = Outcome::default();
     let mut members = connect_all(target, opts, &mut out);
     if members.len() < 2 {
-        out.notes.push("fewer than 2 members connected".to_owned());
+        let note = format!("fewer than 2 members could join {}<room>", opts.path);
+        out.notes.push(note);
         return out;
     }
     let sender = members.remove(0);
@@ -85,12 +86,17 @@ fn report(out: &mut Outcome, opts: &FanoutOpts, times: Vec<u64>, cpu: CpuUsage) 
 fn connect_all(target: &Target, opts: &FanoutOpts, out: &mut Outcome) -> Vec<Ws> {
     let path = format!("{}bench-{}", opts.path, std::process::id());
     let mut members = Vec::with_capacity(opts.members);
-    for _ in 0..opts.members {
+    let mut failures_in_a_row = 0;
+    while members.len() < opts.members && failures_in_a_row < 20 {
         match client::connect(target.addr, &path, 4096) {
-            Ok(ws) => members.push(ws),
+            Ok(ws) => {
+                members.push(ws);
+                failures_in_a_row = 0;
+            }
             Err(err) => {
-                client::report_error(out.errors, 5, "fanout connect", &err);
+                client::report_error(out.errors, 3, "fanout connect", &err);
                 out.errors += 1;
+                failures_in_a_row += 1;
             }
         }
     }

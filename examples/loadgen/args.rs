@@ -86,3 +86,32 @@ impl Args {
         Err(format!("unknown option(s): --{}", left.join(", --")))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Args;
+
+    fn parse(line: &str) -> Args {
+        Args::parse(line.split_whitespace().map(str::to_owned)).expect("parses")
+    }
+
+    #[test]
+    fn options_flags_and_positionals() {
+        let mut args = parse("echo --conns 50 --size=64 --text --idle 2000,8000");
+        assert_eq!(args.positional, ["echo"]);
+        assert_eq!(args.get("conns", 1_usize), Ok(50));
+        assert_eq!(args.get("size", 32_usize), Ok(64));
+        assert_eq!(args.get("secs", 5.0), Ok(5.0));
+        assert!(args.flag("text"));
+        assert_eq!(args.list("idle", &[1]), Ok(vec![2000, 8000]));
+        assert!(args.finish().is_ok());
+    }
+
+    #[test]
+    fn mistakes_are_errors() {
+        assert!(Args::parse(["--conns".to_owned()]).is_err());
+        let mut args = parse("echo --conns many --typo 1");
+        assert!(args.get("conns", 1_usize).is_err());
+        assert_eq!(args.finish(), Err("unknown option(s): --typo".to_owned()));
+    }
+}

@@ -115,7 +115,7 @@ fn exchange(reader: &mut BufReader<TcpStream>, request: &[u8]) -> io::Result<boo
 }
 
 /// Parses the status line and headers; returns status, Content-Length, keep-alive.
-fn read_head(reader: &mut BufReader<TcpStream>) -> io::Result<(u16, usize, bool)> {
+fn read_head(reader: &mut impl BufRead) -> io::Result<(u16, usize, bool)> {
     let mut line = String::new();
     if reader.read_line(&mut line)? == 0 {
         return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed"));
@@ -150,4 +150,41 @@ fn read_head(reader: &mut BufReader<TcpStream>) -> io::Result<(u16, usize, bool)
     }
     let length = length.ok_or_else(|| io::Error::other("no Content-Length"))?;
     Ok((status, length, keep_alive))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read_head;
+
+    /// Status, Content-Length, keep-alive.
+    type Head = (u16, usize, bool);
+
+    #[test]
+    fn heads() {
+        let cases: &[(&str, Option<Head>)] = &[
+            (
+                "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nplain",
+                Some((200, 5, true)),
+            ),
+            (
+                "HTTP/1.1 200 OK\r\ncontent-length:5\r\nConnection: close\r\n\r\n",
+                Some((200, 5, false)),
+            ),
+            (
+                "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n",
+                Some((404, 0, true)),
+            ),
+            (
+                "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+                None,
+            ),
+            ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n", None),
+            ("garbage\r\n\r\n", None),
+            ("", None),
+        ];
+        for (input, want) in cases {
+            let got = read_head(&mut input.as_bytes()).ok();
+            assert_eq!(got, *want, "{input:?}");
+        }
+    }
 }

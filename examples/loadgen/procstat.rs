@@ -16,24 +16,33 @@ pub fn clk_tck() -> f64 {
 /// utime + stime of `pid` ("self" for this process) in seconds.
 pub fn cpu_seconds(pid: &str) -> Option<f64> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    Some(stat_ticks(&stat)? as f64 / clk_tck())
+}
+
+/// utime + stime, in clock ticks, of a /proc/PID/stat line.
+fn stat_ticks(stat: &str) -> Option<u64> {
     // The command name is in parentheses and may contain spaces: split after the last ')'.
     let rest = &stat[stat.rfind(')')? + 1..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
     // Fields 14 and 15 of the whole line are 12 and 13 after the name (state is 0).
-    let utime: f64 = fields.get(11)?.parse().ok()?;
-    let stime: f64 = fields.get(12)?.parse().ok()?;
-    Some((utime + stime) / clk_tck())
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
 }
 
 /// Resident memory and thread count of a process.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Status {
     pub rss_kib: u64,
     pub threads: u64,
 }
 
 pub fn status(pid: u32) -> Option<Status> {
-    let text = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    parse_status(&fs::read_to_string(format!("/proc/{pid}/status")).ok()?)
+}
+
+/// VmRSS and Threads of a /proc/PID/status text.
+fn parse_status(text: &str) -> Option<Status> {
     let field = |name: &str| -> Option<u64> {
         let line = text.lines().find(|l| l.starts_with(name))?;
         line[name.len()..].split_whitespace().next()?.parse().ok()
@@ -139,5 +148,35 @@ impl CpuMeter {
             other,
             wall: self.started.elapsed().as_secs_f64(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stat_ticks_survive_spaces_and_parens_in_the_name() {
+        let line = "4242 (my (odd) srv) S 1 4242 4242 0 -1 4194560 200 0 0 0 150 25 0 0 20 0 3";
+        assert_eq!(stat_ticks(line), Some(175));
+        assert_eq!(stat_ticks("4242 (short"), None);
+        assert_eq!(stat_ticks("4242 (x) S 1 2"), None);
+    }
+
+    #[test]
+    fn status_gives_rss_and_threads() {
+        let text = "Name:\tdemo\nVmRSS:\t  2048 kB\nThreads:\t9\n";
+        let want = Status {
+            rss_kib: 2048,
+            threads: 9,
+        };
+        assert_eq!(parse_status(text), Some(want));
+        assert_eq!(parse_status("Name:\tdemo\n"), None);
+    }
+
+    #[test]
+    fn this_process_is_readable() {
+        assert!(cpu_seconds("self").is_some());
+        assert!(status(std::process::id()).is_some_and(|s| s.threads >= 1));
     }
 }

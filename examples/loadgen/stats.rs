@@ -126,3 +126,17 @@ impl Outcome {
             .map(|m| m.value)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::percentiles;
+
+    #[test]
+    fn nearest_rank() {
+        let p = percentiles((1..=100).map(|us| us * 1000).collect());
+        assert_eq!((p.p50, p.p90, p.p99, p.max), (50.0, 90.0, 99.0, 100.0));
+        let p = percentiles(vec![7000]);
+        assert_eq!((p.p50, p.p99, p.max), (7.0, 7.0, 7.0));
+        assert_eq!(percentiles(Vec::new()).max, 0.0);
+    }
+}

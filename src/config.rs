@@ -1,8 +1,10 @@
 //! Server configuration: limits, timeouts and WebSocket policy.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::error::{Error, Result};
+use crate::layers::{self, ChannelLayer};
 
 /// Settings for a [`Server`](crate::Server), with a sane default for each.
 ///
@@ -41,6 +43,7 @@ pub struct ServerConfig {
     pub(crate) ping_timeout: Duration,
     pub(crate) accept_all_websockets: bool,
     pub(crate) allowed_origins: Option<Vec<String>>,
+    pub(crate) channel_layer: Option<Arc<dyn ChannelLayer>>,
 }
 
 impl Default for ServerConfig {
@@ -64,6 +67,7 @@ impl Default for ServerConfig {
             ping_timeout: Duration::from_secs(20),
             accept_all_websockets: false,
             allowed_origins: None,
+            channel_layer: None,
         }
     }
 }
@@ -185,6 +189,22 @@ impl ServerConfig {
     {
         self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
         self
+    }
+
+    /// The channel layer that carries reply channels and groups. Defaults to
+    /// the process's default layer ([`layers::default_layer`]), in memory
+    /// unless set otherwise.
+    #[must_use]
+    pub fn channel_layer(mut self, layer: Arc<dyn ChannelLayer>) -> Self {
+        self.channel_layer = Some(layer);
+        self
+    }
+
+    /// The channel layer this server uses.
+    pub fn get_channel_layer(&self) -> Arc<dyn ChannelLayer> {
+        self.channel_layer
+            .clone()
+            .unwrap_or_else(layers::default_layer)
     }
 
     /// The current origin allow-list; `None` accepts every origin.

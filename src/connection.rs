@@ -2,7 +2,7 @@
 //! view, or a WebSocket session after a valid handshake.
 
 use std::io::{self, BufWriter, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,12 +15,13 @@ use crate::http::response::HttpResponse;
 use crate::http::stream::{ConnReader, HeadFailure, HeadLimits};
 use crate::registry::Ticket;
 use crate::server::ServerState;
+use crate::socket::Socket;
 use crate::views::{View, WebSocketPolicy};
 use crate::websocket::{ReadLimits, WebSocket};
 
 /// Serves one accepted connection until it closes.
 pub(crate) fn serve_connection(
-    stream: Arc<TcpStream>,
+    stream: Arc<Socket>,
     peer: SocketAddr,
     state: &ServerState,
     ticket: Ticket,
@@ -69,7 +70,7 @@ struct Connection<'a> {
 }
 
 impl Connection<'_> {
-    fn stream(&self) -> Arc<TcpStream> {
+    fn stream(&self) -> Arc<Socket> {
         Arc::clone(self.reader.stream())
     }
 
@@ -218,9 +219,20 @@ impl Connection<'_> {
             ping_interval: config.ping_interval,
             ping_timeout: config.ping_timeout,
         };
-        let websocket =
+        let mut websocket =
             WebSocket::new(self.stream(), self.reader.take_buffered(), limits, protocol);
         self.ticket.set_websocket(websocket.sender());
+        let replies = &self.state.replies;
+        let reply_channel = match replies.open(websocket.sender()) {
+            Ok(channel) => Some(channel),
+            Err(e) => {
+                log::warn!("{}: no reply channel, so no groups ({e})", self.peer);
+                None
+            }
+        };
+        if let Some(channel) = &reply_channel {
+            websocket.set_reply(Arc::clone(replies.layer()), channel.clone());
+        }
         if self.state.stopping() {
             let _ = websocket.close_with(1001, "server shutting down");
         }
@@ -232,6 +244,9 @@ impl Connection<'_> {
         }
         request.websocket = Some(websocket);
         run_session(request, view, config.close_timeout);
+        if let Some(channel) = reply_channel {
+            replies.close(&channel);
+        }
         false
     }
 }
@@ -291,7 +306,7 @@ fn call_view(view: &View, request: &Request) -> Option<HttpResponse> {
 
 /// Writes a response to the socket.
 fn write_response(
-    stream: &TcpStream,
+    stream: &Socket,
     response: HttpResponse,
     minor: u8,
     head_only: bool,
@@ -301,7 +316,7 @@ fn write_response(
 }
 
 /// Writes the `101 Switching Protocols` that completes a handshake.
-fn write_switching(stream: &TcpStream, accept: &str, protocol: Option<&str>) -> io::Result<()> {
+fn write_switching(stream: &Socket, accept: &str, protocol: Option<&str>) -> io::Result<()> {
     let mut response = HttpResponse::new(Vec::new())
         .with_status(101)
         .with_header("Sec-WebSocket-Accept", accept);

@@ -59,12 +59,15 @@
 mod config;
 mod connection;
 mod error;
+mod groups;
 mod handshake;
 mod http;
 pub mod layers;
 pub mod management;
 mod registry;
+mod replies;
 mod server;
+mod socket;
 pub mod test;
 mod urls;
 mod views;
@@ -72,6 +75,7 @@ mod websocket;
 
 pub use config::ServerConfig;
 pub use error::{Error, Result};
+pub use groups::Group;
 pub use http::query::QueryDict;
 pub use http::request::Request;
 pub use http::response::{Cookie, HttpResponse};

@@ -2,10 +2,11 @@
 //! reachable at shutdown to close WebSockets with 1001 and wake idle sockets.
 
 use std::collections::HashMap;
-use std::net::{Shutdown, TcpStream};
+use std::net::Shutdown;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use crate::socket::Socket;
 use crate::websocket::Sender;
 
 /// What a connection is doing, as far as shutdown cares.
@@ -21,7 +22,7 @@ enum State {
 
 #[derive(Debug)]
 struct Entry {
-    stream: Arc<TcpStream>,
+    stream: Arc<Socket>,
     state: State,
 }
 
@@ -55,7 +56,7 @@ impl Registry {
     }
 
     /// Adds a connection unless `max` are already open.
-    pub fn register(self: &Arc<Self>, stream: Arc<TcpStream>, max: usize) -> Option<Ticket> {
+    pub fn register(self: &Arc<Self>, stream: Arc<Socket>, max: usize) -> Option<Ticket> {
         let mut inner = self.lock();
         if inner.entries.len() >= max {
             return None;

@@ -7,12 +7,14 @@ use std::sync::Arc;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
 
-use socket2::{Domain, Socket, Type};
+use socket2::{Domain, Type};
 
 use crate::config::ServerConfig;
 use crate::connection;
 use crate::error::{Error, Result};
 use crate::registry::{Registry, ShutdownReport};
+use crate::replies::Replies;
+use crate::socket::Socket;
 use crate::urls::{URLPattern, URLResolver};
 
 /// Pending connections the kernel queues before `accept`.
@@ -25,6 +27,7 @@ pub(crate) struct ServerState {
     pub urls: URLResolver,
     pub local_addr: SocketAddr,
     pub connections: Arc<Registry>,
+    pub replies: Arc<Replies>,
     stopping: AtomicBool,
 }
 
@@ -88,11 +91,13 @@ impl Server {
         let urls = URLResolver::new(urlpatterns).map_err(Error::Config)?;
         let listener = listen(addr)?;
         let local_addr = listener.local_addr()?;
+        let replies = Replies::start(config.get_channel_layer())?;
         let state = ServerState {
             config,
             urls,
             local_addr,
             connections: Arc::new(Registry::default()),
+            replies,
             stopping: AtomicBool::new(false),
         };
         Ok(Server {
@@ -143,7 +148,7 @@ impl Server {
 fn listen(addr: impl ToSocketAddrs) -> Result<TcpListener> {
     let mut last = None;
     for addr in addr.to_socket_addrs()? {
-        let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+        let socket = socket2::Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
         socket.set_reuse_address(true)?;
         match socket
             .bind(&addr.into())
@@ -191,8 +196,7 @@ fn is_transient(e: &io::Error) -> bool {
 }
 
 fn dispatch(stream: TcpStream, peer: SocketAddr, state: &Arc<ServerState>) {
-    let _ = stream.set_nodelay(true);
-    let stream = Arc::new(stream);
+    let stream = Arc::new(Socket::plain(stream));
     let Some(ticket) = state
         .connections
         .register(Arc::clone(&stream), state.config.max_connections)
@@ -219,7 +223,7 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, state: &Arc<ServerState>) {
 }
 
 /// Answers `503` without reading the request, from the accept thread.
-fn refuse_busy(stream: &TcpStream) {
+fn refuse_busy(stream: &Socket) {
     const BODY: &str = "Server busy, retry shortly\n";
     let response = format!(
         "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n\
@@ -231,9 +235,10 @@ fn refuse_busy(stream: &TcpStream) {
     let _ = stream.shutdown(std::net::Shutdown::Write);
     // Drain what the client already sent, so closing does not reset the
     // connection before it reads the 503.
-    let _ = stream.set_nonblocking(true);
     let mut sink = [0u8; 1024];
-    while matches!((&*stream).read(&mut sink), Ok(n) if n > 0) {}
+    while matches!(stream.ready(), Ok(true)) && matches!((&*stream).read(&mut sink), Ok(n) if n > 0)
+    {
+    }
 }
 
 /// Stops a server from any thread; see [`Server::shutdown_handle`].
@@ -257,6 +262,7 @@ fn shutdown(state: &ServerState) -> ShutdownReport {
         return ShutdownReport::default();
     }
     wake_accept_loop(state.local_addr);
+    state.replies.stop();
     let mut report = state.connections.close_all();
     if state.connections.wait_empty(deadline) > 0 {
         report.cut_off = state.connections.cut_off_all();

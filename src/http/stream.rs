@@ -1,8 +1,8 @@
 //! The read side of one connection: a small buffer in front of the socket and
 //! the bounded loop that reads a request head into it.
 
+use crate::socket::Socket;
 use std::io::{self, Read};
-use std::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -37,13 +37,13 @@ pub(crate) struct HeadLimits {
 /// arrived with the head is never lost.
 #[derive(Debug)]
 pub(crate) struct ConnReader {
-    stream: Arc<TcpStream>,
+    stream: Arc<Socket>,
     buf: Vec<u8>,
     pos: usize,
 }
 
 impl ConnReader {
-    pub fn new(stream: Arc<TcpStream>) -> Self {
+    pub fn new(stream: Arc<Socket>) -> Self {
         ConnReader {
             stream,
             buf: Vec::new(),
@@ -52,7 +52,7 @@ impl ConnReader {
     }
 
     /// The socket.
-    pub fn stream(&self) -> &Arc<TcpStream> {
+    pub fn stream(&self) -> &Arc<Socket> {
         &self.stream
     }
 

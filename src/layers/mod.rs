@@ -76,6 +76,7 @@ use std::time::Duration;
 use crate::{Error, Result};
 
 mod config;
+mod default;
 mod memory;
 mod names;
 #[cfg(feature = "redis")]
@@ -84,6 +85,7 @@ mod redis;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisLayer;
 pub use config::LayerConfig;
+pub use default::{default_layer, set_default_layer};
 pub use memory::InMemoryLayer;
 pub use names::{process_prefix, MAX_MESSAGE_SIZE, MAX_NAME_LEN};
 

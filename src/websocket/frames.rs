@@ -6,11 +6,9 @@
 //! payloads straight into the message, so an idle WebSocket stays small.
 
 use std::io::{self, Cursor, Read};
-use std::mem::MaybeUninit;
-use std::net::TcpStream;
 use std::sync::Arc;
 
-use socket2::SockRef;
+use crate::socket::Socket;
 use tungstenite::protocol::frame::FrameHeader;
 
 /// Bytes read from the socket at a time for headers and small payloads.
@@ -55,7 +53,7 @@ struct Partial {
 /// Reads frames from a client; survives timeouts and `WouldBlock` mid-frame.
 #[derive(Debug)]
 pub(crate) struct FrameReader {
-    stream: Arc<TcpStream>,
+    stream: Arc<Socket>,
     buf: Vec<u8>,
     pos: usize,
     partial: Option<Partial>,
@@ -64,7 +62,7 @@ pub(crate) struct FrameReader {
 impl FrameReader {
     /// A reader that first consumes `buffered`, the bytes read past the
     /// handshake.
-    pub fn new(stream: Arc<TcpStream>, buffered: Vec<u8>) -> Self {
+    pub fn new(stream: Arc<Socket>, buffered: Vec<u8>) -> Self {
         FrameReader {
             stream,
             buf: buffered,
@@ -74,7 +72,7 @@ impl FrameReader {
     }
 
     /// The socket.
-    pub fn stream(&self) -> &TcpStream {
+    pub fn stream(&self) -> &Socket {
         &self.stream
     }
 
@@ -192,20 +190,8 @@ fn unmask(payload: &mut [u8], mask: [u8; 4]) {
     }
 }
 
-/// Whether a read would return at once (data or end of stream), asked with
-/// `MSG_PEEK | MSG_DONTWAIT` so the socket's blocking mode, which its writers
-/// share, never changes.
-fn ready(stream: &TcpStream) -> Result<bool, FrameError> {
-    let mut byte = [MaybeUninit::<u8>::uninit(); 1];
-    loop {
-        match SockRef::from(stream).recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT)
-        {
-            Ok(_) => return Ok(true),
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(FrameError::Io(e)),
-        }
-    }
+fn ready(stream: &Socket) -> Result<bool, FrameError> {
+    stream.ready().map_err(FrameError::Io)
 }
 
 #[cfg(test)]

@@ -7,14 +7,18 @@ mod writer;
 
 use std::cell::RefCell;
 use std::fmt;
-use std::net::{Shutdown, TcpStream};
+use std::net::Shutdown;
+
+use crate::socket::Socket;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use message::Message;
+pub(crate) use writer::Delivery;
 pub use writer::Sender;
 
 use crate::error::Result;
+use crate::layers::ChannelLayer;
 use frames::{FrameReader, Mode};
 use reader::Inbound;
 pub(crate) use reader::{Ended, ReadLimits};
@@ -46,6 +50,16 @@ pub struct WebSocket {
     shared: Arc<Shared>,
     protocol: Option<String>,
     last_poll: RefCell<Instant>,
+    reply: Option<Reply>,
+}
+
+/// A WebSocket's reply channel on the channel layer, and the groups it
+/// joined there.
+#[derive(Debug)]
+struct Reply {
+    layer: Arc<dyn ChannelLayer>,
+    channel: String,
+    groups: RefCell<Vec<String>>,
 }
 
 /// How often a sending view also looks for pings and close frames.
@@ -53,7 +67,7 @@ const POLL_ON_SEND_EVERY: Duration = Duration::from_millis(50);
 
 impl WebSocket {
     pub(crate) fn new(
-        stream: Arc<TcpStream>,
+        stream: Arc<Socket>,
         buffered: Vec<u8>,
         limits: ReadLimits,
         protocol: Option<String>,
@@ -64,6 +78,7 @@ impl WebSocket {
             shared: Arc::new(Shared::new(stream)),
             protocol,
             last_poll: RefCell::new(Instant::now()),
+            reply: None,
         }
     }
 
@@ -141,6 +156,51 @@ impl WebSocket {
         self.protocol.as_deref()
     }
 
+    /// The name of this WebSocket's reply channel on the channel layer
+    /// (Channels' `message.reply_channel`): a message sent there in the
+    /// "WebSocket Send/Close" format (`content`, `binary`, `close`) reaches
+    /// this client, from any thread or, with Redis, any process.
+    pub fn reply_channel(&self) -> Option<&str> {
+        self.reply.as_ref().map(|r| r.channel.as_str())
+    }
+
+    pub(crate) fn set_reply(&mut self, layer: Arc<dyn ChannelLayer>, channel: String) {
+        self.reply = Some(Reply {
+            layer,
+            channel,
+            groups: RefCell::new(Vec::new()),
+        });
+    }
+
+    pub(crate) fn reply(&self) -> Option<(&Arc<dyn ChannelLayer>, &str)> {
+        self.reply.as_ref().map(|r| (&r.layer, r.channel.as_str()))
+    }
+
+    pub(crate) fn joined(&self, group: &str) {
+        if let Some(reply) = &self.reply {
+            let mut groups = reply.groups.borrow_mut();
+            if !groups.iter().any(|g| g == group) {
+                groups.push(group.to_owned());
+            }
+        }
+    }
+
+    pub(crate) fn left(&self, group: &str) {
+        if let Some(reply) = &self.reply {
+            reply.groups.borrow_mut().retain(|g| g != group);
+        }
+    }
+
+    /// Leaves every group joined (the connection is closing).
+    fn leave_groups(&self) {
+        let Some(reply) = &self.reply else { return };
+        for group in reply.groups.borrow_mut().drain(..) {
+            if let Err(e) = reply.layer.group_discard(&group, &reply.channel) {
+                log::warn!("could not leave group {group:?}: {e}");
+            }
+        }
+    }
+
     /// An iterator over incoming messages that ends when the client closes.
     pub fn iter(&self) -> Messages<'_> {
         Messages { websocket: self }
@@ -159,6 +219,7 @@ impl WebSocket {
     /// close was already sent, waits up to `timeout` for the client's close,
     /// then closes the TCP connection.
     pub(crate) fn finish(&self, code: u16, timeout: Duration) -> SessionEnd {
+        self.leave_groups();
         let _ = self.shared.close(Some(code), "");
         let mut inbound = self.inbound.borrow_mut();
         inbound.drain_until_closed(&self.shared, Instant::now() + timeout);

@@ -1,0 +1,116 @@
+//! `Group`: broadcast to many WebSockets through the channel layer, as
+//! Django Channels' `Group("chat").send(...)`.
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::layers::{self, ChannelLayer};
+use crate::replies;
+use crate::websocket::{Message, WebSocket};
+
+/// A named group of WebSockets on a channel layer.
+///
+/// Views add their WebSocket to a group, and anyone sends to all its
+/// members; with a Redis layer the members may be connected to other server
+/// processes on other machines. A WebSocket leaves all its groups when it
+/// closes. Sending never waits on a slow member (it misses messages
+/// instead, as in Django Channels).
+///
+/// ```no_run
+/// use wsviews::{Group, Request};
+///
+/// fn chat(request: &Request) -> wsviews::Result<()> {
+///     let websocket = request.websocket().expect("require_websocket gives one");
+///     let room = Group::new(format!("chat-{}", request.kwarg("room").unwrap_or("lobby")));
+///     room.add(websocket)?;
+///     for message in websocket {
+///         room.send(message)?;
+///     }
+///     Ok(())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Group {
+    name: String,
+    layer: Option<Arc<dyn ChannelLayer>>,
+}
+
+impl Group {
+    /// The group `name` on the WebSocket's own layer for
+    /// [`add`](Self::add)/[`discard`](Self::discard), and on the process's
+    /// default layer ([`layers::default_layer`]) for [`send`](Self::send).
+    pub fn new(name: impl Into<String>) -> Self {
+        Group {
+            name: name.into(),
+            layer: None,
+        }
+    }
+
+    /// The group `name` on `layer`.
+    pub fn with_layer(name: impl Into<String>, layer: Arc<dyn ChannelLayer>) -> Self {
+        Group {
+            name: name.into(),
+            layer: Some(layer),
+        }
+    }
+
+    /// The group's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Adds `websocket` to the group (until it closes, or the layer's group
+    /// expiry).
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`] for a bad group name; [`Error::Layer`] if the
+    /// layer fails; [`Error::ConnectionClosed`] if the WebSocket has no reply
+    /// channel (it is closed).
+    pub fn add(&self, websocket: &WebSocket) -> Result<()> {
+        let (layer, channel) = websocket.reply().ok_or(Error::ConnectionClosed)?;
+        layer.group_add(&self.name, channel)?;
+        websocket.joined(&self.name);
+        Ok(())
+    }
+
+    /// Removes `websocket` from the group.
+    ///
+    /// # Errors
+    /// As [`add`](Self::add).
+    pub fn discard(&self, websocket: &WebSocket) -> Result<()> {
+        let (layer, channel) = websocket.reply().ok_or(Error::ConnectionClosed)?;
+        layer.group_discard(&self.name, channel)?;
+        websocket.left(&self.name);
+        Ok(())
+    }
+
+    /// Sends a message (text or binary) to every member.
+    ///
+    /// # Errors
+    /// [`Error::MessageTooLarge`] over 1 MiB; [`Error::InvalidName`];
+    /// [`Error::Layer`] if the layer fails.
+    pub fn send(&self, message: impl Into<Message>) -> Result<()> {
+        self.send_raw(&replies::send_message(&message.into()))
+    }
+
+    /// Sends a raw "WebSocket Send/Close" message (`content`, `binary`,
+    /// `close`) to every member.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn send_raw(&self, message: &layers::Message) -> Result<()> {
+        self.layer().send_group(&self.name, message)
+    }
+
+    /// The reply channels of the members.
+    ///
+    /// # Errors
+    /// As [`send`](Self::send).
+    pub fn channels(&self) -> Result<Vec<String>> {
+        self.layer().group_channels(&self.name)
+    }
+
+    fn layer(&self) -> Arc<dyn ChannelLayer> {
+        self.layer.clone().unwrap_or_else(layers::default_layer)
+    }
+}

@@ -162,7 +162,10 @@ mod tests {
     #[test]
     fn send_close_messages() {
         let text = Delivery::Message(Message::Text("hi".into()));
-        assert_eq!(deliveries(&map(json!({"content": "hi"}))), std::slice::from_ref(&text));
+        assert_eq!(
+            deliveries(&map(json!({"content": "hi"}))),
+            std::slice::from_ref(&text)
+        );
         assert_eq!(
             deliveries(&map(json!({"content": "hi", "close": true}))),
             [text, Delivery::Close(1000)]

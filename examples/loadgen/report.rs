@@ -43,7 +43,9 @@ impl CaseResult {
         (base.abs() > 1e-6).then(|| ws / base)
     }
 
-    fn rows(&self) -> Vec<[String; 5]> {
+    /// The table rows; `compact` keeps the headline figures and p50 only, and the error
+    /// row only when there were errors.
+    fn rows(&self, compact: bool) -> Vec<[String; 5]> {
         let value = |side: &Option<Outcome>, name: &str| {
             side.as_ref()
                 .and_then(|o| o.get(name))
@@ -52,6 +54,7 @@ impl CaseResult {
         let mut rows: Vec<[String; 5]> = self
             .metric_names()
             .into_iter()
+            .filter(|(name, _, chart)| !compact || *chart || *name == "p50")
             .map(|(name, unit, _)| {
                 let label = if unit.is_empty() {
                     name.to_owned()
@@ -74,6 +77,13 @@ impl CaseResult {
             side.as_ref()
                 .map_or("-".to_owned(), |o| o.errors.to_string())
         };
+        let any_errors = [&self.wsviews, &self.baseline]
+            .into_iter()
+            .flatten()
+            .any(|o| o.errors > 0);
+        if compact && !any_errors {
+            return rows;
+        }
         rows.push([
             self.name.clone(),
             "client errors".to_owned(),
@@ -99,7 +109,7 @@ const HEADER: [&str; 5] = ["case", "metric", "wsviews", "baseline", "wsviews/bas
 
 /// An aligned text table of every case's figures.
 pub fn table(results: &[CaseResult]) -> String {
-    let rows: Vec<[String; 5]> = results.iter().flat_map(CaseResult::rows).collect();
+    let rows: Vec<[String; 5]> = results.iter().flat_map(|r| r.rows(false)).collect();
     let mut widths = HEADER.map(str::len);
     for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
@@ -132,11 +142,12 @@ pub fn table(results: &[CaseResult]) -> String {
     out + &notes(results)
 }
 
-/// The same table as Markdown, for the README.
+/// The table as Markdown for the README: headline figures and p50 only (all of them are
+/// in results.json).
 pub fn markdown(results: &[CaseResult]) -> String {
     let mut out = format!("| {} |\n|---|---|--:|--:|--:|\n", HEADER.join(" | "));
     for result in results {
-        for (i, row) in result.rows().into_iter().enumerate() {
+        for (i, row) in result.rows(true).into_iter().enumerate() {
             let case = if i == 0 {
                 format!("**{}**", row[0])
             } else {

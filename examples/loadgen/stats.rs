@@ -4,6 +4,9 @@ use std::time::Duration;
 
 use crate::procstat::CpuUsage;
 
+/// Above this share of a core used by other processes, a measurement gets a warning.
+const NOISY: f64 = 20.0;
+
 /// p50/p90/p99/max of a set of latencies, in microseconds.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Percentiles {
@@ -104,6 +107,13 @@ impl Outcome {
         self.add("client busy", "% of a core", busy(cpu.client), false);
         if let Some(other) = cpu.other {
             self.add("other CPU", "s", other, false);
+            if busy(other) > NOISY {
+                let note = format!(
+                    "other processes used {:.0}% of a core during the measurement: noisy",
+                    busy(other)
+                );
+                self.notes.push(note);
+            }
         }
     }
 

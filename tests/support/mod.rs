@@ -1,6 +1,6 @@
 //! Helpers shared by the integration tests: raw sockets on 127.0.0.1 with
 //! read timeouts, hand-made WebSocket frames, and one logger.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::io::{BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

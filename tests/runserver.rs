@@ -1,0 +1,154 @@
+//! The demo app run through `runserver`, as a user runs it: every route, the
+//! access log, and `--multithreaded` against one connection at a time.
+
+#[path = "support/demo.rs"]
+mod demo;
+mod support;
+
+use std::io::{BufReader, Write};
+use std::process::Command;
+
+use demo::{demo_binary, Demo};
+use support::*;
+use tungstenite::Message as WsMessage;
+
+fn ws(
+    demo: &Demo,
+    path: &str,
+) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
+    let stream = connect(demo.addr);
+    let url = format!("ws://{}{path}", demo.addr);
+    tungstenite::client(url, tungstenite::stream::MaybeTlsStream::Plain(stream))
+        .expect("handshake")
+        .0
+}
+
+fn get(demo: &Demo, target: &str) -> TestResponse {
+    raw_request(
+        demo.addr,
+        format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
+    )
+}
+
+#[test]
+fn demo_routes() {
+    let demo = Demo::start(&["--multithreaded"]);
+    let plain = get(&demo, "/plain");
+    assert_eq!((plain.status, plain.text()), (200, "plain".into()));
+    demo.wait_for_log("\"GET /plain HTTP/1.1\" 200 5");
+    assert_eq!(
+        raw_request(demo.addr, handshake("/plain", &[]).as_bytes()).status,
+        400
+    );
+
+    assert_eq!(get(&demo, "/echo_once").status, 400);
+    let mut once = ws(&demo, "/echo_once");
+    once.send(WsMessage::text("one")).unwrap();
+    assert_eq!(once.read().unwrap(), WsMessage::text("one"));
+    match once.read().unwrap() {
+        WsMessage::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1000),
+        other => panic!("expected a close, got {other:?}"),
+    }
+
+    let lower = get(&demo, "/lower_case?message=HeLLo");
+    assert_eq!((lower.status, lower.text()), (200, "hello".into()));
+    assert_eq!(get(&demo, "/lower_case").status, 400);
+    let mut lower = ws(&demo, "/lower_case");
+    for text in ["HeLLo", "WORLD"] {
+        lower.send(WsMessage::text(text)).unwrap();
+        assert_eq!(lower.read().unwrap(), WsMessage::text(text.to_lowercase()));
+    }
+    lower.close(None).unwrap();
+
+    let mut echo = ws(&demo, "/echo");
+    echo.send(WsMessage::text("text")).unwrap();
+    echo.send(WsMessage::binary(vec![1u8, 2, 3])).unwrap();
+    assert_eq!(echo.read().unwrap(), WsMessage::text("text"));
+    assert_eq!(echo.read().unwrap(), WsMessage::binary(vec![1u8, 2, 3]));
+    let normal = tungstenite::protocol::CloseFrame {
+        code: 1000.into(),
+        reason: "".into(),
+    };
+    echo.close(Some(normal)).unwrap();
+    while echo.read().is_ok() {}
+    let session = demo.wait_for_log("WebSocket /echo closed after");
+    assert!(
+        session.contains("2 messages in, 2 out, close code 1000"),
+        "{session}"
+    );
+}
+
+#[test]
+fn without_multithreaded_one_connection_is_served_at_a_time() {
+    let demo = Demo::start(&[]);
+    let mut socket = ws(&demo, "/echo");
+    socket.send(WsMessage::text("hold")).unwrap();
+    assert_eq!(socket.read().unwrap(), WsMessage::text("hold"));
+    demo.wait_for_log("other requests wait until it closes");
+
+    let waiting = connect(demo.addr);
+    waiting
+        .set_read_timeout(Some(std::time::Duration::from_millis(300)))
+        .unwrap();
+    (&waiting)
+        .write_all(b"GET /plain HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut reader = BufReader::new(&waiting);
+    assert!(
+        read_response(&mut reader, false).is_err(),
+        "answered while the WebSocket is open"
+    );
+
+    socket.close(None).unwrap();
+    while socket.read().is_ok() {}
+    waiting.set_read_timeout(Some(TIMEOUT)).unwrap();
+    assert_eq!(read_response(&mut reader, false).unwrap().text(), "plain");
+}
+
+#[test]
+fn with_multithreaded_requests_are_served_while_a_websocket_is_open() {
+    let demo = Demo::start(&["--multithreaded"]);
+    let mut socket = ws(&demo, "/echo");
+    socket.send(WsMessage::text("hold")).unwrap();
+    assert_eq!(socket.read().unwrap(), WsMessage::text("hold"));
+    assert_eq!(get(&demo, "/plain").text(), "plain");
+    let mut second = ws(&demo, "/echo");
+    second.send(WsMessage::text("two")).unwrap();
+    assert_eq!(second.read().unwrap(), WsMessage::text("two"));
+}
+
+#[test]
+fn max_message_size_flag() {
+    let demo = Demo::start(&["--multithreaded", "--max-message-size", "100"]);
+    let mut socket = ws(&demo, "/echo");
+    socket.send(WsMessage::text("x".repeat(100))).unwrap();
+    assert_eq!(socket.read().unwrap(), WsMessage::text("x".repeat(100)));
+    socket.send(WsMessage::text("x".repeat(101))).unwrap();
+    match socket.read().unwrap() {
+        WsMessage::Close(Some(frame)) => assert_eq!(u16::from(frame.code), 1009),
+        other => panic!("expected a close, got {other:?}"),
+    }
+}
+
+#[test]
+fn help_and_usage_errors() {
+    let help = Command::new(demo_binary())
+        .args(["runserver", "--help"])
+        .output()
+        .unwrap();
+    assert!(help.status.success());
+    assert!(String::from_utf8_lossy(&help.stdout).contains("--multithreaded"));
+    let bad = Command::new(demo_binary())
+        .args(["runserver", "--bogus"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown option \"--bogus\""));
+    let taken = Demo::start(&[]);
+    let busy = Command::new(demo_binary())
+        .args(["runserver", &taken.addr.to_string()])
+        .output()
+        .unwrap();
+    assert_eq!(busy.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&busy.stderr).contains("already in use"));
+}

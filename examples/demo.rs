@@ -12,9 +12,12 @@
 //!   `hello` (400 without `message`); as a WebSocket, every text message is
 //!   answered lower-cased until the client closes.
 //! - `/echo`: `require_websocket`; echoes every text and binary message.
+//! - `/rohrpost`: the rohrpost protocol with `ping`, and `subscribe` /
+//!   `unsubscribe` adding the connection to (removing it from) the group
+//!   named in `data.group`.
 
 use wsviews::{
-    accept_websocket, path, require_websocket, HttpResponse, Message, Request, URLPattern,
+    accept_websocket, path, require_websocket, rohrpost, HttpResponse, Message, Request, URLPattern,
 };
 
 fn plain(_request: &Request) -> HttpResponse {
@@ -56,6 +59,14 @@ fn echo(request: &Request) -> wsviews::Result<()> {
     Ok(())
 }
 
+/// `ping`, `subscribe` and `unsubscribe`.
+fn rohrpost_registry() -> rohrpost::Registry {
+    rohrpost::Registry::new()
+        .with("subscribe", rohrpost::handlers::subscribe)
+        .and_then(|r| r.with("unsubscribe", rohrpost::handlers::unsubscribe))
+        .expect("the handler names are distinct")
+}
+
 /// The demo's URL patterns.
 fn urlpatterns() -> Vec<URLPattern> {
     vec![
@@ -63,6 +74,7 @@ fn urlpatterns() -> Vec<URLPattern> {
         path("echo_once", require_websocket(echo_once)),
         path("lower_case", accept_websocket(lower_case)),
         path("echo", require_websocket(echo)),
+        path("rohrpost", rohrpost::view(rohrpost_registry())),
     ]
 }
 

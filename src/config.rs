@@ -1,5 +1,6 @@
 //! Server configuration: limits, timeouts and WebSocket policy.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -44,6 +45,7 @@ pub struct ServerConfig {
     pub(crate) accept_all_websockets: bool,
     pub(crate) allowed_origins: Option<Vec<String>>,
     pub(crate) channel_layer: Option<Arc<dyn ChannelLayer>>,
+    pub(crate) trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for ServerConfig {
@@ -68,6 +70,7 @@ impl Default for ServerConfig {
             accept_all_websockets: false,
             allowed_origins: None,
             channel_layer: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -210,6 +213,36 @@ impl ServerConfig {
     /// The current origin allow-list; `None` accepts every origin.
     pub fn get_allowed_origins(&self) -> Option<&[String]> {
         self.allowed_origins.as_deref()
+    }
+
+    /// Trust `X-Forwarded-For` and `X-Forwarded-Proto` from these proxy
+    /// addresses (say nginx on `127.0.0.1`): when the peer is one of them,
+    /// [`Request::remote_addr`](crate::Request::remote_addr) and `REMOTE_ADDR`
+    /// are the rightmost forwarded address that is not a trusted proxy, and
+    /// [`Request::is_secure`](crate::Request::is_secure) follows
+    /// `X-Forwarded-Proto`. Other peers' forwarding headers are ignored.
+    /// Defaults to none: no header is trusted.
+    ///
+    /// ```
+    /// use std::net::Ipv4Addr;
+    /// use wsviews::ServerConfig;
+    ///
+    /// let config = ServerConfig::default().trusted_proxies([Ipv4Addr::LOCALHOST]);
+    /// assert_eq!(config.get_trusted_proxies().len(), 1);
+    /// ```
+    #[must_use]
+    pub fn trusted_proxies<I, A>(mut self, proxies: I) -> Self
+    where
+        I: IntoIterator<Item = A>,
+        A: Into<IpAddr>,
+    {
+        self.trusted_proxies = proxies.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// The trusted proxy addresses; empty trusts none.
+    pub fn get_trusted_proxies(&self) -> &[IpAddr] {
+        &self.trusted_proxies
     }
 
     /// Checks the settings together.

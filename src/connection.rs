@@ -28,6 +28,10 @@ pub(crate) fn serve_connection(
 ) {
     let config = &state.config;
     let _ = stream.set_write_timeout(Some(config.send_timeout));
+    ticket.set_idle();
+    if let Err(e) = stream.handshake(config.head_timeout) {
+        return crate::socket::log_handshake_failure(peer, &e);
+    }
     let mut conn = Connection {
         reader: ConnReader::new(stream),
         peer,
@@ -135,6 +139,7 @@ impl Connection<'_> {
         };
         let handshake = exchange.upgrade.then(|| validate_handshake(&head));
         let mut request = Request::new(head, body, self.peer, self.state.local_addr);
+        crate::proxy::identify_client(&mut request, &config.trusted_proxies, stream.is_tls());
         let Some((pattern, kwargs)) = self.state.urls.resolve(request.path()) else {
             let response = HttpResponse::not_found(format!("Not Found: {}", request.path()));
             return self.respond(&exchange, response);

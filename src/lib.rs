@@ -49,12 +49,29 @@
 //!   from any other thread.
 //! - **The server** ([`Server`]) is configured by [`ServerConfig`]; the
 //!   [`management`] module is the `runserver` command.
+//! - **rohrpost** ([`rohrpost`]) is a JSON protocol on top: a handler
+//!   registry served by one view, replies, and change notifications.
+//!
+//! - **Operations**: `Server::bind_tls` serves HTTPS and `wss://` (feature
+//!   `tls`); [`ServerConfig::trusted_proxies`] believes a reverse proxy's
+//!   `X-Forwarded-For`/`-Proto`; [`static_files`] serves a directory in
+//!   development; [`ShutdownHandle`] stops gracefully (`runserver` does it on
+//!   SIGINT and SIGTERM).
+//!
+//! ## Features
+//!
+//! - `tls`: HTTPS and `wss://` with rustls (*ring* provider):
+//!   `Server::bind_tls`, `Server::bind_tls_with_config` and
+//!   `runserver --cert PEM --key PEM`. Off by default; without it the build
+//!   has no TLS dependency.
+//! - `redis`: the Redis channel layer.
 //!
 //! ## Logging
 //!
 //! The library logs through the `log` crate only: one access line per request
 //! and per WebSocket session at `info`, connection lifecycle at `debug`.
-//! `runserver` installs `env_logger`; `RUST_LOG` sets the level.
+//! `runserver` installs `env_logger` with a timestamped access log, coloured
+//! on a terminal; `-v 0..3` sets the level, and `RUST_LOG` wins when set.
 
 mod config;
 mod connection;
@@ -63,12 +80,19 @@ mod groups;
 mod handshake;
 mod http;
 pub mod layers;
+mod logging;
 pub mod management;
+mod proxy;
 mod registry;
 mod replies;
+pub mod rohrpost;
 mod server;
+mod signals;
 mod socket;
+pub mod static_files;
 pub mod test;
+#[cfg(feature = "tls")]
+mod tls;
 mod urls;
 mod views;
 mod websocket;

@@ -3,14 +3,30 @@
 //!
 //! ```text
 //! cargo run -- runserver [ADDR[:PORT]] [--multithreaded] [--max-message-size BYTES]
+//!                        [--cert PEM --key PEM] [--static-url /static/] [--static-dir static]
+//!                        [--nostatic] [-v 0..3]
 //! ```
 //!
 //! The address defaults to `127.0.0.1:8000`; a bare port (`8080`) binds
 //! `127.0.0.1`. Without `--multithreaded` one connection is served at a time,
 //! as Django's old development server did; an open WebSocket then makes other
 //! requests wait, and a warning says so.
+//!
+//! - **HTTPS and `wss://`**: `--cert` and `--key` name PEM files (needs the
+//!   `tls` feature).
+//! - **Static files**: when `./static` exists it is served at `/static/`, as
+//!   Django's `runserver` does in `DEBUG` (see [`static_files`](crate::static_files));
+//!   `--static-dir`, `--static-url` and `--nostatic` change that.
+//! - **Stopping**: SIGINT (Ctrl-C) or SIGTERM shuts down gracefully: no new
+//!   connections, in-flight responses finish, WebSockets are closed with
+//!   1001, and what is still open after 5 s is cut off and logged. A second
+//!   signal exits at once.
+//! - **Logging**: a timestamped access log, coloured on a terminal;
+//!   `-v 0..3` (`--verbosity`) picks error, info (the default), debug or
+//!   trace, unless `RUST_LOG` is set.
 
 use std::fmt;
+use std::path::PathBuf;
 
 use crate::config::ServerConfig;
 use crate::error::{Error, Result};
@@ -28,9 +44,14 @@ Arguments:
 Options:
   --multithreaded           serve each connection on its own thread (default: one at a time)
   --max-message-size BYTES  largest WebSocket message accepted (default 1048576)
+  --cert PEM --key PEM      serve HTTPS and wss:// with this certificate chain and key (feature `tls`)
+  --static-url URL          URL prefix of the static files (default /static/)
+  --static-dir DIR          directory of the static files, served if it exists (default static)
+  --nostatic                do not serve static files
+  -v, --verbosity N         0 errors only, 1 requests (default), 2 debug, 3 trace
   -h, --help                show this help
 
-RUST_LOG sets the log level (default: info).";
+RUST_LOG, when set, overrides --verbosity. SIGINT or SIGTERM stops the server gracefully.";
 
 /// A parsed `runserver` command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,6 +63,18 @@ pub struct RunServer {
     pub multithreaded: bool,
     /// `--max-message-size`: the largest WebSocket message, in bytes.
     pub max_message_size: Option<usize>,
+    /// `--cert`: the PEM certificate chain for HTTPS (with `key`).
+    pub cert: Option<PathBuf>,
+    /// `--key`: the PEM private key for HTTPS (with `cert`).
+    pub key: Option<PathBuf>,
+    /// `--static-url`: the URL prefix of the static files (`/static/`).
+    pub static_url: String,
+    /// `--static-dir`: the directory of the static files (`static`).
+    pub static_dir: PathBuf,
+    /// `--nostatic`: serve no static files.
+    pub nostatic: bool,
+    /// `-v` / `--verbosity`: 0 error, 1 info (default), 2 debug, 3 trace.
+    pub verbosity: u8,
 }
 
 /// What the command line asks for.
@@ -103,6 +136,12 @@ fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
         addr: "127.0.0.1:8000".into(),
         multithreaded: false,
         max_message_size: None,
+        cert: None,
+        key: None,
+        static_url: "/static/".into(),
+        static_dir: "static".into(),
+        nostatic: false,
+        verbosity: 1,
     };
     let mut addr_seen = false;
     let mut args = args.iter();
@@ -121,6 +160,12 @@ fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
                 })?;
                 run.max_message_size = Some(bytes);
             }
+            "--cert" => run.cert = Some(value(&mut args, arg)?.into()),
+            "--key" => run.key = Some(value(&mut args, arg)?.into()),
+            "--static-url" => run.static_url = value(&mut args, arg)?.to_owned(),
+            "--static-dir" => run.static_dir = value(&mut args, arg)?.into(),
+            "--nostatic" => run.nostatic = true,
+            "-v" | "--verbosity" => run.verbosity = verbosity(value(&mut args, arg)?)?,
             flag if flag.starts_with('-') => {
                 return Err(UsageError(format!("unknown option {flag:?}")))
             }
@@ -131,7 +176,29 @@ fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
             extra => return Err(UsageError(format!("unexpected argument {extra:?}"))),
         }
     }
+    if run.cert.is_some() != run.key.is_some() {
+        return Err(UsageError("--cert and --key go together".into()));
+    }
     Ok(Command::RunServer(run))
+}
+
+/// The value after option `name`.
+fn value<'a>(
+    args: &mut impl Iterator<Item = &'a String>,
+    name: &str,
+) -> Result<&'a str, UsageError> {
+    args.next()
+        .map(String::as_str)
+        .ok_or_else(|| UsageError(format!("{name} needs a value")))
+}
+
+fn verbosity(value: &str) -> Result<u8, UsageError> {
+    match value.parse() {
+        Ok(level @ 0..=3) => Ok(level),
+        _ => Err(UsageError(format!(
+            "--verbosity: {value:?} is not one of 0, 1, 2, 3"
+        ))),
+    }
 }
 
 /// `8000` → `127.0.0.1:8000`; anything else as given.
@@ -153,24 +220,67 @@ impl RunServer {
         config
     }
 
-    /// Binds and serves `urlpatterns` until the process is stopped.
+    /// Binds and serves `urlpatterns` (with the static files in front) until
+    /// SIGINT or SIGTERM, then shuts down gracefully and returns.
     ///
     /// # Errors
-    /// [`Error::Io`] if the address cannot be bound, [`Error::Config`] for an
-    /// invalid setting or route.
+    /// [`Error::Io`] if the address cannot be bound or a certificate file
+    /// cannot be read, [`Error::Config`] for an invalid setting, route or
+    /// certificate, or for `--cert` without the `tls` feature.
     pub fn run(&self, urlpatterns: Vec<URLPattern>) -> Result<()> {
-        let server = Server::bind_with_config(self.addr.as_str(), urlpatterns, self.config())?;
+        let server = self.bind(self.with_static(urlpatterns))?;
         let mode = if self.multithreaded {
             "multithreaded"
         } else {
             "one connection at a time"
         };
+        let scheme = if self.cert.is_some() { "https" } else { "http" };
         println!(
-            "Starting development server at http://{}/ ({mode})",
+            "Starting development server at {scheme}://{}/ ({mode})",
             server.local_addr()
         );
         println!("Quit the server with CONTROL-C.");
-        server.serve()
+        let stopped = crate::signals::shutdown_on_signal(server.shutdown_handle())?;
+        server.serve()?;
+        let _ = stopped.recv();
+        Ok(())
+    }
+
+    /// `urlpatterns` behind the static files pattern, when they are served.
+    fn with_static(&self, mut urlpatterns: Vec<URLPattern>) -> Vec<URLPattern> {
+        if self.nostatic {
+            return urlpatterns;
+        }
+        if !self.static_dir.is_dir() {
+            log::debug!(
+                "no static files: {} is not a directory",
+                self.static_dir.display()
+            );
+            return urlpatterns;
+        }
+        println!(
+            "Serving static files from {} at {}",
+            self.static_dir.display(),
+            self.static_url
+        );
+        let pattern = crate::static_files::serve(&self.static_url, self.static_dir.clone());
+        urlpatterns.insert(0, pattern);
+        urlpatterns
+    }
+
+    fn bind(&self, urlpatterns: Vec<URLPattern>) -> Result<Server> {
+        let addr = self.addr.as_str();
+        match (&self.cert, &self.key) {
+            #[cfg(feature = "tls")]
+            (Some(cert), Some(key)) => {
+                Server::bind_tls_with_config(addr, urlpatterns, cert, key, self.config())
+            }
+            #[cfg(not(feature = "tls"))]
+            (Some(_), Some(_)) => Err(Error::Config(
+                "--cert and --key need wsviews built with its `tls` feature".into(),
+            )),
+            _ => Server::bind_with_config(addr, urlpatterns, self.config()),
+        }
     }
 }
 
@@ -194,7 +304,7 @@ pub fn execute_from_command_line(urlpatterns: Vec<URLPattern>) {
     match parse_args(args) {
         Ok(Command::Help) => println!("{usage}"),
         Ok(Command::RunServer(run)) => {
-            init_logging();
+            crate::logging::init(run.verbosity);
             if let Err(e) = run.run(urlpatterns) {
                 log::error!("{}", describe(&e));
                 eprintln!("Error: {}", describe(&e));
@@ -215,12 +325,6 @@ fn describe(error: &Error) -> String {
         }
         other => other.to_string(),
     }
-}
-
-/// Installs env_logger at `info` unless `RUST_LOG` says otherwise.
-fn init_logging() {
-    let env = env_logger::Env::default().default_filter_or("info");
-    let _ = env_logger::Builder::from_env(env).try_init();
 }
 
 #[cfg(test)]
@@ -253,6 +357,38 @@ mod tests {
     }
 
     #[test]
+    fn tls_static_and_verbosity_arguments() {
+        let default = run(&["runserver"]);
+        assert_eq!((default.cert.clone(), default.verbosity), (None, 1));
+        assert_eq!(default.static_url, "/static/");
+        assert_eq!(default.static_dir, PathBuf::from("static"));
+        assert!(!default.nostatic);
+        let full = run(&[
+            "runserver",
+            "--cert",
+            "c.pem",
+            "--key",
+            "k.pem",
+            "--static-url",
+            "/assets/",
+            "--static-dir",
+            "public",
+            "--nostatic",
+            "-v",
+            "3",
+        ]);
+        assert_eq!(full.cert, Some(PathBuf::from("c.pem")));
+        assert_eq!(full.key, Some(PathBuf::from("k.pem")));
+        assert_eq!(full.static_url, "/assets/");
+        assert_eq!(full.static_dir, PathBuf::from("public"));
+        assert!(full.nostatic);
+        assert_eq!(full.verbosity, 3);
+        for (arg, level) in [("0", 0), ("1", 1), ("2", 2), ("3", 3)] {
+            assert_eq!(run(&["runserver", "--verbosity", arg]).verbosity, level);
+        }
+    }
+
+    #[test]
     fn usage_errors_and_help() {
         assert_eq!(parse_args(Vec::<String>::new()), Ok(Command::Help));
         assert_eq!(parse_args(["runserver", "--help"]), Ok(Command::Help));
@@ -262,6 +398,13 @@ mod tests {
             &["runserver", "1", "2"],
             &["runserver", "--max-message-size"],
             &["runserver", "--max-message-size", "x"],
+            &["runserver", "--cert", "c.pem"],
+            &["runserver", "--key", "k.pem"],
+            &["runserver", "--cert"],
+            &["runserver", "-v", "4"],
+            &["runserver", "-v", "x"],
+            &["runserver", "--verbosity"],
+            &["runserver", "--static-dir"],
         ] {
             assert!(parse_args(bad).is_err(), "{bad:?}");
         }

@@ -14,7 +14,8 @@ use crate::connection;
 use crate::error::{Error, Result};
 use crate::registry::{Registry, ShutdownReport};
 use crate::replies::Replies;
-use crate::socket::Socket;
+
+use crate::socket::{Acceptor, Socket};
 use crate::urls::{URLPattern, URLResolver};
 
 /// Pending connections the kernel queues before `accept`.
@@ -28,6 +29,7 @@ pub(crate) struct ServerState {
     pub local_addr: SocketAddr,
     pub connections: Arc<Registry>,
     pub replies: Arc<Replies>,
+    acceptor: Acceptor,
     stopping: AtomicBool,
 }
 
@@ -87,6 +89,16 @@ impl Server {
         urlpatterns: Vec<URLPattern>,
         config: ServerConfig,
     ) -> Result<Server> {
+        Server::bind_with_acceptor(addr, urlpatterns, config, Acceptor::default())
+    }
+
+    /// Binds to `addr`, wrapping each accepted connection with `acceptor`.
+    pub(crate) fn bind_with_acceptor(
+        addr: impl ToSocketAddrs,
+        urlpatterns: Vec<URLPattern>,
+        config: ServerConfig,
+        acceptor: Acceptor,
+    ) -> Result<Server> {
         config.validate()?;
         let urls = URLResolver::new(urlpatterns).map_err(Error::Config)?;
         let listener = listen(addr)?;
@@ -98,6 +110,7 @@ impl Server {
             local_addr,
             connections: Arc::new(Registry::default()),
             replies,
+            acceptor,
             stopping: AtomicBool::new(false),
         };
         Ok(Server {
@@ -196,7 +209,12 @@ fn is_transient(e: &io::Error) -> bool {
 }
 
 fn dispatch(stream: TcpStream, peer: SocketAddr, state: &Arc<ServerState>) {
-    let stream = Arc::new(Socket::plain(stream));
+    let stream = match state.acceptor.wrap(stream) {
+        Ok(stream) => Arc::new(stream),
+        Err(e) => {
+            return log::error!("{peer}: cannot start a TLS session ({e}); connection dropped")
+        }
+    };
     let Some(ticket) = state
         .connections
         .register(Arc::clone(&stream), state.config.max_connections)

@@ -1,5 +1,6 @@
 //! The byte stream under one connection. Reads happen on the connection's
 //! thread while writes may come from any thread, so both work through `&Socket`.
+//! With the `tls` feature a socket may carry a TLS session (see `tls.rs`).
 
 use std::io::{self, IoSlice, Read, Write};
 use std::mem::MaybeUninit;
@@ -8,17 +9,64 @@ use std::time::Duration;
 
 use socket2::SockRef;
 
+#[cfg(feature = "tls")]
+use crate::tls::{TlsConfig, TlsSession};
+
+/// How the server wraps the connections it accepts: plain TCP, or TLS.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Acceptor {
+    #[cfg(feature = "tls")]
+    tls: Option<TlsConfig>,
+}
+
+impl Acceptor {
+    /// Serves TLS with `config`.
+    #[cfg(feature = "tls")]
+    pub fn tls(config: TlsConfig) -> Self {
+        Acceptor { tls: Some(config) }
+    }
+
+    /// Wraps an accepted connection.
+    pub fn wrap(&self, tcp: TcpStream) -> io::Result<Socket> {
+        let _ = tcp.set_nodelay(true);
+        Ok(Socket {
+            #[cfg(feature = "tls")]
+            tls: self.tls.as_ref().map(TlsConfig::session).transpose()?,
+            tcp,
+        })
+    }
+}
+
 /// A client connection.
 #[derive(Debug)]
 pub(crate) struct Socket {
     tcp: TcpStream,
+    #[cfg(feature = "tls")]
+    tls: Option<TlsSession>,
 }
 
 impl Socket {
-    /// A plain TCP connection.
-    pub fn plain(tcp: TcpStream) -> Self {
-        let _ = tcp.set_nodelay(true);
-        Socket { tcp }
+    /// Whether the connection is encrypted.
+    #[cfg(feature = "tls")]
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// Whether the connection is encrypted: never, without the `tls` feature.
+    #[cfg(not(feature = "tls"))]
+    pub fn is_tls(&self) -> bool {
+        false
+    }
+
+    /// Completes the TLS handshake within `timeout` (nothing to do on plain
+    /// TCP); run on the connection's own thread before reading a request.
+    pub fn handshake(&self, timeout: Duration) -> io::Result<()> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.handshake(&self.tcp, timeout);
+        }
+        let _ = timeout;
+        Ok(())
     }
 
     /// Sets the timeout of each following read; `None` waits for ever.
@@ -32,24 +80,43 @@ impl Socket {
     }
 
     /// Shuts down reading, writing or both; wakes a thread blocked in a read.
+    /// Never waits for a writer (no TLS `close_notify` is sent).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.tcp.shutdown(how)
     }
 
-    /// Whether a read would return at once (data or end of stream), asked
-    /// with `MSG_PEEK | MSG_DONTWAIT` so the socket's blocking mode, which
-    /// its writers share, never changes.
+    /// Whether a read would return at once (data, end of stream or an error).
     pub fn ready(&self) -> io::Result<bool> {
-        let mut byte = [MaybeUninit::<u8>::uninit(); 1];
-        loop {
-            match SockRef::from(&self.tcp)
-                .recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT)
-            {
-                Ok(_) => return Ok(true),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.ready(&self.tcp);
+        }
+        tcp_readable(&self.tcp)
+    }
+}
+
+/// Logs a failed TLS handshake: a protocol error (plain HTTP sent to the
+/// HTTPS port, a client refusing the certificate) at `info`, where a
+/// developer sees it; a timeout or a vanished client at `debug`.
+pub(crate) fn log_handshake_failure(peer: std::net::SocketAddr, error: &io::Error) {
+    if error.kind() == io::ErrorKind::InvalidData {
+        log::info!("{peer}: TLS handshake failed: {error} (plain HTTP to the HTTPS port?)");
+    } else {
+        log::debug!("{peer}: TLS handshake failed: {error}");
+    }
+}
+
+/// Whether a read of `tcp` would return at once, asked with
+/// `MSG_PEEK | MSG_DONTWAIT` so the socket's blocking mode, which its writers
+/// share, never changes.
+pub(crate) fn tcp_readable(tcp: &TcpStream) -> io::Result<bool> {
+    let mut byte = [MaybeUninit::<u8>::uninit(); 1];
+    loop {
+        match SockRef::from(tcp).recv_with_flags(&mut byte, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
+            Ok(_) => return Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
         }
     }
 }
@@ -71,16 +138,28 @@ impl Socket {
 
 impl Read for &Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.read(&self.tcp, buf);
+        }
         (&self.tcp).read(buf)
     }
 }
 
 impl Write for &Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.write(&self.tcp, &[IoSlice::new(buf)]);
+        }
         (&self.tcp).write(buf)
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.write(&self.tcp, bufs);
+        }
         (&self.tcp).write_vectored(bufs)
     }
 

@@ -79,6 +79,26 @@ fn demo_routes() {
 }
 
 #[test]
+fn rohrpost_route_answers_ping() {
+    let demo = Demo::start(&["--multithreaded"]);
+    let mut socket = ws(&demo, "/rohrpost");
+    socket
+        .send(WsMessage::text(
+            r#"{"id": 0, "type": "ping", "data": [1, 2]}"#,
+        ))
+        .unwrap();
+    assert_eq!(
+        socket.read().unwrap(),
+        WsMessage::text(r#"{"id": 0, "type": "pong", "data": {"data": [1, 2]}}"#)
+    );
+    socket.send(WsMessage::text("")).unwrap();
+    assert_eq!(
+        socket.read().unwrap(),
+        WsMessage::text(r#"{"error": "Received empty message."}"#)
+    );
+}
+
+#[test]
 fn without_multithreaded_one_connection_is_served_at_a_time() {
     let demo = Demo::start(&[]);
     let mut socket = ws(&demo, "/echo");

@@ -39,6 +39,7 @@ pub struct Request {
     body: Vec<u8>,
     kwargs: HashMap<String, String>,
     remote_addr: SocketAddr,
+    secure: bool,
     pub(crate) websocket: Option<WebSocket>,
 }
 
@@ -76,6 +77,7 @@ impl Request {
             body,
             kwargs: HashMap::new(),
             remote_addr,
+            secure: false,
             websocket: None,
         };
         request.meta = request.build_meta(local_addr);
@@ -191,9 +193,37 @@ impl Request {
         self.kwargs.get(name).map(String::as_str)
     }
 
-    /// The client's address.
+    /// The client's address: the peer's, or behind a trusted proxy the one
+    /// it forwarded (see [`ServerConfig::trusted_proxies`](crate::ServerConfig::trusted_proxies)),
+    /// with port 0.
     pub fn remote_addr(&self) -> SocketAddr {
         self.remote_addr
+    }
+
+    /// Whether the client connected over HTTPS / `wss://` (Django's
+    /// `request.is_secure()`): this server's TLS, or a trusted proxy's
+    /// `X-Forwarded-Proto: https`.
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// `"https"` or `"http"` (Django's `request.scheme`).
+    pub fn scheme(&self) -> &'static str {
+        if self.secure {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    /// Sets who the client is, once proxy headers are weighed.
+    pub(crate) fn set_client(&mut self, remote_addr: SocketAddr, secure: bool) {
+        self.remote_addr = remote_addr;
+        self.secure = secure;
+        self.meta
+            .insert("REMOTE_ADDR".into(), remote_addr.ip().to_string());
+        self.meta
+            .insert("REMOTE_PORT".into(), remote_addr.port().to_string());
     }
 
     /// The protocol of the request line: `HTTP/1.1` or `HTTP/1.0`.

@@ -1,0 +1,287 @@
+//! The rohrpost wire format as pure functions: a text frame in, a
+//! [`Request`] or the exact error frame out; reply frames encoded as
+//! rohrpost's `json.dumps(build_message(...))`.
+
+use serde_json::{Map, Value};
+
+use super::json::{dumps, is_truthy, python_str};
+
+/// One rohrpost request: a JSON object with an `id`, a `type` (the handler's
+/// name) and, by convention, `data`.
+///
+/// ```
+/// use wsviews::rohrpost::Request;
+///
+/// let request = Request::parse(r#"{"id": 7, "type": "ping", "data": [1]}"#)?;
+/// assert_eq!(request.message_type(), "ping");
+/// assert_eq!(request.id(), &serde_json::json!(7));
+/// assert_eq!(request.data(), Some(&serde_json::json!([1])));
+/// # Ok::<(), String>(())
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    id: Value,
+    message_type: Value,
+    fields: Map<String, Value>,
+}
+
+impl Request {
+    /// Parses and validates one text frame, as rohrpost does before it looks
+    /// up the handler.
+    ///
+    /// # Errors
+    /// The `error` text rohrpost answers with: `Received empty message.`,
+    /// `Could not decode JSON message. Error: <detail>`, `Expected a JSON
+    /// object as message.`, `Missing required field 'type'.` or `Missing
+    /// required field 'id'.`.
+    pub fn parse(text: &str) -> Result<Request, String> {
+        parse(Some(text)).map_err(|rejection| rejection.message())
+    }
+
+    /// The request's `id`, any JSON value, echoed in replies as sent.
+    pub fn id(&self) -> &Value {
+        &self.id
+    }
+
+    /// The request's `type`: the name of the handler it is for. Handlers
+    /// only see requests whose type is a string.
+    pub fn message_type(&self) -> &str {
+        self.message_type.as_str().unwrap_or("")
+    }
+
+    /// The `type` value as sent (a string, unless the client erred).
+    pub fn message_type_value(&self) -> &Value {
+        &self.message_type
+    }
+
+    /// The `data` field, if the request has one.
+    pub fn data(&self) -> Option<&Value> {
+        self.fields.get("data")
+    }
+
+    /// `data[key]`, if `data` is an object holding `key`.
+    pub fn data_field(&self, key: &str) -> Option<&Value> {
+        self.data().and_then(|data| data.get(key))
+    }
+
+    /// Every field of the request object, in the order sent (rohrpost hands
+    /// handlers the whole request).
+    pub fn fields(&self) -> &Map<String, Value> {
+        &self.fields
+    }
+}
+
+/// Why a frame was refused before any handler saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Rejection {
+    /// An empty text frame, or a binary frame.
+    Empty,
+    /// Not JSON; the decoder's explanation.
+    Undecodable(String),
+    /// JSON, but not an object.
+    NotAnObject,
+    /// A required field is missing (`type`, then `id`).
+    Missing(&'static str),
+}
+
+impl Rejection {
+    /// The `error` text of the reply.
+    pub fn message(&self) -> String {
+        match self {
+            Rejection::Empty => "Received empty message.".to_owned(),
+            Rejection::Undecodable(detail) => {
+                format!("Could not decode JSON message. Error: {detail}")
+            }
+            Rejection::NotAnObject => "Expected a JSON object as message.".to_owned(),
+            Rejection::Missing(field) => format!("Missing required field '{field}'."),
+        }
+    }
+
+    /// The reply frame: `{"error": "..."}`, with neither id nor type.
+    pub fn reply(&self) -> String {
+        encode(None, None, Some(&Value::String(self.message())), None)
+    }
+}
+
+/// Parses one frame's text (`None` for a binary frame), checking what
+/// rohrpost checks, in its order. `"handler"` is accepted in place of a
+/// missing `"type"`.
+pub(crate) fn parse(text: Option<&str>) -> Result<Request, Rejection> {
+    let text = text.filter(|t| !t.is_empty()).ok_or(Rejection::Empty)?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| Rejection::Undecodable(e.to_string()))?;
+    let Value::Object(fields) = value else {
+        return Err(Rejection::NotAnObject);
+    };
+    let message_type = fields
+        .get("type")
+        .or_else(|| fields.get("handler"))
+        .cloned()
+        .ok_or(Rejection::Missing("type"))?;
+    let id = fields.get("id").cloned().ok_or(Rejection::Missing("id"))?;
+    Ok(Request {
+        id,
+        message_type,
+        fields,
+    })
+}
+
+/// The reply to a request for a type no handler is registered under:
+/// `{"id": <id>, "type": <type>, "error": "Unknown message type '<type>'."}`.
+pub(crate) fn unknown_type(request: &Request) -> String {
+    let error = format!(
+        "Unknown message type '{}'.",
+        python_str(&request.message_type)
+    );
+    encode(
+        Some(&request.id),
+        Some(&request.message_type),
+        Some(&Value::String(error)),
+        None,
+    )
+}
+
+/// A reply frame in rohrpost's key order, `id`, `type`, `error`, `data`.
+/// As in rohrpost, `type`, `error` and `data` are left out when falsy (in
+/// Python's sense: null, false, 0, "", [], {}); unlike rohrpost, an `id` is
+/// written whatever its value.
+pub(crate) fn encode(
+    id: Option<&Value>,
+    message_type: Option<&Value>,
+    error: Option<&Value>,
+    data: Option<&Value>,
+) -> String {
+    let mut content = Map::new();
+    if let Some(id) = id {
+        content.insert("id".into(), id.clone());
+    }
+    let optional = [("type", message_type), ("error", error), ("data", data)];
+    for (key, value) in optional {
+        if let Some(value) = value.filter(|v| is_truthy(v)) {
+            content.insert(key.into(), value.clone());
+        }
+    }
+    dumps(&Value::Object(content))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// What each malformed frame is answered with, byte for byte.
+    #[test]
+    fn rejections() {
+        let table: &[(Option<&str>, &str)] = &[
+            (None, r#"{"error": "Received empty message."}"#),
+            (Some(""), r#"{"error": "Received empty message."}"#),
+            (
+                Some("{"),
+                r#"{"error": "Could not decode JSON message. Error: EOF while parsing an object at line 1 column 1"}"#,
+            ),
+            (
+                Some("[1, 2]"),
+                r#"{"error": "Expected a JSON object as message."}"#,
+            ),
+            (
+                Some("\"ping\""),
+                r#"{"error": "Expected a JSON object as message."}"#,
+            ),
+            (
+                Some("null"),
+                r#"{"error": "Expected a JSON object as message."}"#,
+            ),
+            (Some("{}"), r#"{"error": "Missing required field 'type'."}"#),
+            (
+                Some(r#"{"id": 1}"#),
+                r#"{"error": "Missing required field 'type'."}"#,
+            ),
+            (
+                Some(r#"{"type": "ping"}"#),
+                r#"{"error": "Missing required field 'id'."}"#,
+            ),
+            (
+                Some(r#"{"handler": "ping"}"#),
+                r#"{"error": "Missing required field 'id'."}"#,
+            ),
+        ];
+        for (text, reply) in table {
+            let rejection = parse(*text).expect_err("refused");
+            assert_eq!(rejection.reply(), *reply, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn requests() {
+        let request = parse(Some(
+            r#"{"data": {"b": 1, "a": 2}, "type": "ping", "id": 0}"#,
+        ))
+        .unwrap();
+        assert_eq!(request.id(), &json!(0));
+        assert_eq!(request.message_type(), "ping");
+        assert_eq!(dumps(request.data().unwrap()), r#"{"b": 1, "a": 2}"#);
+        assert_eq!(request.data_field("a"), Some(&json!(2)));
+        let aliased = parse(Some(r#"{"id": "x", "handler": "ping"}"#)).unwrap();
+        assert_eq!(aliased.message_type(), "ping");
+        let both = parse(Some(r#"{"id": 1, "handler": "a", "type": "b"}"#)).unwrap();
+        assert_eq!(both.message_type(), "b");
+        assert_eq!(
+            Request::parse("[]"),
+            Err("Expected a JSON object as message.".into())
+        );
+    }
+
+    #[test]
+    fn unknown_types() {
+        let table = [
+            (
+                r#"{"id": 1, "type": "nope"}"#,
+                r#"{"id": 1, "type": "nope", "error": "Unknown message type 'nope'."}"#,
+            ),
+            (
+                r#"{"type": "é", "id": "a"}"#,
+                r#"{"id": "a", "type": "\u00e9", "error": "Unknown message type '\u00e9'."}"#,
+            ),
+            (
+                r#"{"id": 0, "type": 5}"#,
+                r#"{"id": 0, "type": 5, "error": "Unknown message type '5'."}"#,
+            ),
+            (
+                r#"{"id": null, "type": true}"#,
+                r#"{"id": null, "type": true, "error": "Unknown message type 'True'."}"#,
+            ),
+            (
+                r#"{"id": "", "type": ""}"#,
+                r#"{"id": "", "error": "Unknown message type ''."}"#,
+            ),
+            (
+                r#"{"id": 1, "type": null}"#,
+                r#"{"id": 1, "error": "Unknown message type 'None'."}"#,
+            ),
+        ];
+        for (text, reply) in table {
+            assert_eq!(unknown_type(&parse(Some(text)).unwrap()), reply, "{text}");
+        }
+    }
+
+    #[test]
+    fn encoding_keeps_rohrpost_key_order_and_drops_falsy_fields() {
+        let id = json!(3);
+        let kind = json!("pong");
+        let error = json!("bad");
+        let data = json!({"z": 1, "a": [1.5]});
+        assert_eq!(
+            encode(Some(&id), Some(&kind), Some(&error), Some(&data)),
+            r#"{"id": 3, "type": "pong", "error": "bad", "data": {"z": 1, "a": [1.5]}}"#
+        );
+        let empty = json!({});
+        assert_eq!(
+            encode(Some(&id), Some(&kind), None, Some(&empty)),
+            r#"{"id": 3, "type": "pong"}"#
+        );
+        for falsy_id in [json!(0), json!(""), json!(false), json!(null), json!(0.0)] {
+            let expected = format!(r#"{{"id": {}, "type": "pong"}}"#, dumps(&falsy_id));
+            assert_eq!(encode(Some(&falsy_id), Some(&kind), None, None), expected);
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! HTTPS and `wss://` (feature `tls`): the certificate and key, and the
+//! rustls session one [`Socket`](crate::socket::Socket) reads and writes
+//! through.
+//!
+//! The connection's thread reads while other threads write (a view's
+//! `Sender`), so the session sits behind a mutex and no one holds it while
+//! blocked on the network:
+//!
+//! - a **read** takes plaintext rustls already holds; failing that it does a
+//!   blocking TCP read *without* the lock, then feeds the bytes to rustls under
+//!   the lock, and loops until it has plaintext or end of stream;
+//! - a **write** encrypts and writes the records to TCP under the lock, so
+//!   records of two writers never interleave;
+//! - **ready** is true if rustls holds plaintext (or the stream ended), or if
+//!   bytes waiting in the kernel complete a record that does;
+//! - whatever rustls wants to send after being fed (alerts, key-update
+//!   answers, session tickets) is flushed at once.
+
+use std::fmt;
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use rustls::pki_types::pem::{self, PemObject};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::ServerConnection;
+
+use crate::config::ServerConfig;
+use crate::error::{Error, Result};
+use crate::server::Server;
+use crate::socket::{tcp_readable, Acceptor};
+use crate::urls::URLPattern;
+
+/// Ciphertext read from TCP at a time.
+const READ_CHUNK: usize = 8 * 1024;
+
+impl Server {
+    /// Binds to `addr` and serves HTTPS and `wss://` with the certificate
+    /// chain in `cert_pem` and the private key in `key_pem` (PEM files), with
+    /// the default [`ServerConfig`]. Needs the `tls` feature.
+    ///
+    /// ```no_run
+    /// use wsviews::{path, HttpResponse, Request, Server};
+    ///
+    /// # fn main() -> wsviews::Result<()> {
+    /// let urls = vec![path("", |_: &Request| HttpResponse::new("hello over TLS"))];
+    /// let server = Server::bind_tls("127.0.0.1:8443", urls, "cert.pem", "key.pem")?;
+    /// server.serve()
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Io`] if a file cannot be read or the address cannot be bound;
+    /// [`Error::Config`] if the files hold no usable certificate or key, or a
+    /// URL route is malformed.
+    pub fn bind_tls(
+        addr: impl ToSocketAddrs,
+        urlpatterns: Vec<URLPattern>,
+        cert_pem: impl AsRef<Path>,
+        key_pem: impl AsRef<Path>,
+    ) -> Result<Server> {
+        Server::bind_tls_with_config(
+            addr,
+            urlpatterns,
+            cert_pem,
+            key_pem,
+            ServerConfig::default(),
+        )
+    }
+
+    /// [`bind_tls`](Self::bind_tls) with `config`.
+    ///
+    /// # Errors
+    /// As [`bind_tls`](Self::bind_tls), and [`Error::Config`] for an invalid
+    /// setting.
+    pub fn bind_tls_with_config(
+        addr: impl ToSocketAddrs,
+        urlpatterns: Vec<URLPattern>,
+        cert_pem: impl AsRef<Path>,
+        key_pem: impl AsRef<Path>,
+        config: ServerConfig,
+    ) -> Result<Server> {
+        let tls = TlsConfig::from_pem_files(cert_pem.as_ref(), key_pem.as_ref())?;
+        Server::bind_with_acceptor(addr, urlpatterns, config, Acceptor::tls(tls))
+    }
+}
+
+/// The server's TLS settings: certificate chain, key, protocol versions.
+#[derive(Clone)]
+pub(crate) struct TlsConfig {
+    config: Arc<rustls::ServerConfig>,
+}
+
+impl fmt::Debug for TlsConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsConfig")
+    }
+}
+
+impl TlsConfig {
+    /// Loads a PEM certificate chain and private key (PKCS#8, PKCS#1 or SEC1).
+    pub fn from_pem_files(cert: &Path, key: &Path) -> Result<Self> {
+        let certs = CertificateDer::pem_file_iter(cert)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| pem_error(cert, e))?;
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| pem_error(key, e))?;
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|e| Error::Config(format!("TLS: {e}")))?
+            .with_no_client_auth()
+            .with_single_cert(certs, key)
+            .map_err(|e| Error::Config(format!("TLS certificate and key: {e}")))?;
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(TlsConfig {
+            config: Arc::new(config),
+        })
+    }
+
+    /// A new server session for one connection.
+    pub fn session(&self) -> io::Result<TlsSession> {
+        let conn = ServerConnection::new(Arc::clone(&self.config)).map_err(io::Error::other)?;
+        Ok(TlsSession {
+            state: Mutex::new(State {
+                conn,
+                incoming: Vec::new(),
+                eof: false,
+            }),
+        })
+    }
+}
+
+fn pem_error(path: &Path, error: pem::Error) -> Error {
+    match error {
+        pem::Error::Io(e) => {
+            Error::Io(io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+        }
+        other => Error::Config(format!("{}: {other:?}", path.display())),
+    }
+}
+
+/// One connection's TLS session.
+pub(crate) struct TlsSession {
+    state: Mutex<State>,
+}
+
+impl fmt::Debug for TlsSession {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TlsSession")
+    }
+}
+
+struct State {
+    conn: ServerConnection,
+    /// Ciphertext read from TCP that rustls has not taken yet.
+    incoming: Vec<u8>,
+    /// TCP reached end of stream.
+    eof: bool,
+}
+
+impl TlsSession {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Completes the handshake within `timeout`.
+    pub fn handshake(&self, tcp: &TcpStream, timeout: Duration) -> io::Result<()> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.lock();
+        loop {
+            state.flush(tcp)?;
+            if !state.conn.is_handshaking() {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            tcp.set_read_timeout(Some(left))?;
+            if read_tcp(tcp, &mut state)? == 0 {
+                return Err(io::ErrorKind::UnexpectedEof.into());
+            }
+            state.feed(tcp)?;
+        }
+    }
+
+    /// Reads plaintext; `Ok(0)` at end of stream (with or without the
+    /// client's `close_notify`: HTTP and WebSocket framing tell truncation).
+    pub fn read(&self, tcp: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let mut state = self.lock();
+            match state.conn.reader().read(buf) {
+                Ok(n) => return Ok(n),
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(0),
+                Err(e) if e.kind() != io::ErrorKind::WouldBlock => return Err(e),
+                Err(_) => {}
+            }
+            if !state.incoming.is_empty() || state.eof {
+                state.feed(tcp)?;
+                continue;
+            }
+            drop(state);
+            let mut chunk = [0u8; READ_CHUNK];
+            let n = (&*tcp).read(&mut chunk)?;
+            let mut state = self.lock();
+            state.eof = n == 0;
+            state.incoming.extend_from_slice(&chunk[..n]);
+            state.feed(tcp)?;
+        }
+    }
+
+    /// Encrypts `bufs` and writes the records to TCP, under the lock.
+    pub fn write(&self, tcp: &TcpStream, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        let mut state = self.lock();
+        let n = state.conn.writer().write_vectored(bufs)?;
+        state.flush(tcp)?;
+        Ok(n)
+    }
+
+    /// Whether a read would return at once.
+    pub fn ready(&self, tcp: &TcpStream) -> io::Result<bool> {
+        let mut state = self.lock();
+        loop {
+            let io_state = state.process(tcp)?;
+            if io_state.plaintext_bytes_to_read() > 0 || io_state.peer_has_closed() || state.eof {
+                return Ok(true);
+            }
+            if !state.incoming.is_empty() {
+                state.feed(tcp)?;
+                continue;
+            }
+            if !tcp_readable(tcp)? {
+                return Ok(false);
+            }
+            // Readable: this read returns at once, and only this thread reads.
+            read_tcp(tcp, &mut state)?;
+            state.feed(tcp)?;
+        }
+    }
+}
+
+/// Reads what TCP has into `state.incoming`; 0 at end of stream.
+fn read_tcp(tcp: &TcpStream, state: &mut State) -> io::Result<usize> {
+    let mut chunk = [0u8; READ_CHUNK];
+    let n = (&*tcp).read(&mut chunk)?;
+    state.eof = n == 0;
+    state.incoming.extend_from_slice(&chunk[..n]);
+    Ok(n)
+}
+
+impl State {
+    /// Hands buffered ciphertext (then the end of stream) to rustls until it
+    /// has plaintext, and sends what it wants to send.
+    fn feed(&mut self, tcp: &TcpStream) -> io::Result<()> {
+        let mut plaintext = self.process(tcp)?.plaintext_bytes_to_read();
+        while plaintext == 0 && !self.incoming.is_empty() {
+            let taken = self.conn.read_tls(&mut &self.incoming[..])?;
+            if taken == 0 {
+                // After the client's close_notify nothing more is read.
+                self.incoming.clear();
+                break;
+            }
+            self.incoming.drain(..taken);
+            plaintext = self.process(tcp)?.plaintext_bytes_to_read();
+        }
+        if self.eof && self.incoming.is_empty() && plaintext == 0 {
+            self.conn.read_tls(&mut io::empty())?;
+            self.process(tcp)?;
+        }
+        self.flush(tcp)
+    }
+
+    /// Lets rustls decrypt what it was fed; on a protocol error, sends its
+    /// alert before failing.
+    fn process(&mut self, tcp: &TcpStream) -> io::Result<rustls::IoState> {
+        match self.conn.process_new_packets() {
+            Ok(io_state) => Ok(io_state),
+            Err(e) => {
+                let _ = self.flush(tcp);
+                Err(io::Error::new(io::ErrorKind::InvalidData, e))
+            }
+        }
+    }
+
+    /// Writes every pending TLS record to TCP.
+    fn flush(&mut self, tcp: &TcpStream) -> io::Result<()> {
+        let mut out = tcp;
+        while self.conn.wants_write() {
+            self.conn.write_tls(&mut out)?;
+        }
+        Ok(())
+    }
+}

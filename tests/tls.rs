@@ -1,0 +1,255 @@
+//! HTTPS and `wss://` over real sockets, with a certificate made at test
+//! time and rustls as the client.
+#![cfg(feature = "tls")]
+
+mod support;
+
+use std::io::{BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use support::*;
+use wsviews::{path, require_websocket, HttpResponse, Request, Server, ServerHandle};
+
+type TlsStream = StreamOwned<ClientConnection, TcpStream>;
+
+/// A self-signed certificate for `localhost`, its PEM files, and a client
+/// configuration that trusts it.
+struct Certificate {
+    dir: PathBuf,
+    client: Arc<ClientConfig>,
+}
+
+impl Certificate {
+    fn new() -> Self {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let made =
+            rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
+        let dir = std::env::temp_dir().join(format!(
+            "wsviews-tls-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::write(dir.join("cert.pem"), made.cert.pem()).expect("cert.pem");
+        std::fs::write(dir.join("key.pem"), made.signing_key.serialize_pem()).expect("key.pem");
+        let mut roots = RootCertStore::empty();
+        roots
+            .add(CertificateDer::from(made.cert.der().to_vec()))
+            .expect("root");
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let client = ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .expect("protocol versions")
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        Certificate {
+            dir,
+            client: Arc::new(client),
+        }
+    }
+
+    fn start(&self, urlpatterns: Vec<wsviews::URLPattern>) -> ServerHandle {
+        init_test_log();
+        Server::bind_tls(
+            "127.0.0.1:0",
+            urlpatterns,
+            self.dir.join("cert.pem"),
+            self.dir.join("key.pem"),
+        )
+        .expect("bind_tls")
+        .spawn()
+        .expect("spawn")
+    }
+
+    fn connect(&self, addr: SocketAddr) -> TlsStream {
+        let name = ServerName::try_from("localhost").expect("name");
+        let conn = ClientConnection::new(Arc::clone(&self.client), name).expect("client");
+        StreamOwned::new(conn, connect(addr))
+    }
+}
+
+impl Drop for Certificate {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn describe(request: &Request) -> HttpResponse {
+    HttpResponse::new(format!(
+        "{} {} secure={} scheme={}",
+        request.method(),
+        request.path(),
+        request.is_secure(),
+        request.scheme()
+    ))
+}
+
+/// Echoes every message while another thread sends `ticks` through a Sender.
+fn echo_with_ticks(request: &Request) -> wsviews::Result<()> {
+    let websocket = request.websocket().expect("a WebSocket");
+    let sender = websocket.sender();
+    let ticker = thread::spawn(move || {
+        for i in 0..TICKS {
+            sender.send(format!("tick {i}"))?;
+        }
+        Ok::<(), wsviews::Error>(())
+    });
+    for message in websocket {
+        websocket.send(message)?;
+    }
+    let _ = ticker.join();
+    Ok(())
+}
+
+const TICKS: usize = 200;
+
+#[test]
+fn https_get_with_keep_alive() {
+    let cert = Certificate::new();
+    let server = cert.start(vec![path("describe", describe)]);
+    let mut stream = cert.connect(server.local_addr());
+    for _ in 0..2 {
+        stream
+            .write_all(b"GET /describe HTTP/1.1\r\nHost: localhost\r\n\r\n")
+            .expect("request");
+        let mut reader = BufReader::new(&mut stream);
+        let response = read_response(&mut reader, false).expect("response");
+        assert_eq!(response.status, 200);
+        assert_eq!(response.text(), "GET /describe secure=true scheme=https");
+    }
+    assert_eq!(
+        stream.conn.alpn_protocol(),
+        None,
+        "no ALPN offered, none chosen"
+    );
+}
+
+#[test]
+fn wss_echo_while_a_sender_writes_from_another_thread() {
+    let cert = Certificate::new();
+    let server = cert.start(vec![path("echo", require_websocket(echo_with_ticks))]);
+    let stream = cert.connect(server.local_addr());
+    let (mut ws, _) = tungstenite::client("wss://localhost/echo", stream).expect("handshake");
+    let mut echoes = Vec::new();
+    let mut ticks = Vec::new();
+    for i in 0..TICKS {
+        ws.send(tungstenite::Message::text(format!("echo {i}")))
+            .expect("send");
+    }
+    while echoes.len() < TICKS || ticks.len() < TICKS {
+        match ws.read().expect("a message") {
+            tungstenite::Message::Text(text) if text.starts_with("echo") => {
+                echoes.push(text.to_string())
+            }
+            tungstenite::Message::Text(text) => ticks.push(text.to_string()),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    let want = |word: &str| {
+        (0..TICKS)
+            .map(|i| format!("{word} {i}"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(echoes, want("echo"));
+    assert_eq!(ticks, want("tick"));
+    let normal = tungstenite::protocol::CloseFrame {
+        code: tungstenite::protocol::frame::coding::CloseCode::Normal,
+        reason: "".into(),
+    };
+    ws.close(Some(normal)).expect("close");
+    loop {
+        match ws.read() {
+            Ok(tungstenite::Message::Close(frame)) => {
+                assert_eq!(frame.map(|f| u16::from(f.code)), Some(1000));
+            }
+            Ok(_) => {}
+            Err(_) => break,
+        }
+    }
+}
+
+/// Polls with the non-blocking `count_messages` and `read`, which ask the
+/// TLS socket whether a read would block.
+fn poll_three(request: &Request) -> wsviews::Result<()> {
+    let websocket = request.websocket().expect("a WebSocket");
+    websocket.send("go")?;
+    let deadline = std::time::Instant::now() + TIMEOUT;
+    while websocket.count_messages() < 3 && std::time::Instant::now() < deadline {
+        thread::sleep(std::time::Duration::from_millis(1));
+    }
+    websocket.send(websocket.count_messages().to_string())?;
+    while let Some(message) = websocket.read() {
+        websocket.send(message)?;
+    }
+    websocket.send("drained")?;
+    Ok(())
+}
+
+#[test]
+fn non_blocking_reads_over_tls() {
+    let cert = Certificate::new();
+    let server = cert.start(vec![path("poll", require_websocket(poll_three))]);
+    let stream = cert.connect(server.local_addr());
+    let (mut ws, _) = tungstenite::client("wss://localhost/poll", stream).expect("handshake");
+    let first = ws.read().expect("a message").into_text().expect("text");
+    assert_eq!(first.as_str(), "go");
+    for word in ["a", "b", "c"] {
+        ws.send(tungstenite::Message::text(word)).expect("send");
+    }
+    let got: Vec<String> = (0..5)
+        .map(|_| {
+            ws.read()
+                .expect("a message")
+                .into_text()
+                .expect("text")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(got, ["3", "a", "b", "c", "drained"]);
+}
+
+#[test]
+fn plain_http_on_the_tls_port_is_dropped_and_the_server_lives_on() {
+    let cert = Certificate::new();
+    let server = cert.start(vec![path("describe", describe)]);
+    let plain = connect(server.local_addr());
+    (&plain)
+        .write_all(b"GET /describe HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .expect("write");
+    let answer = read_to_close(&plain);
+    assert!(!answer.starts_with(b"HTTP/"), "no plaintext HTTP answer");
+    let mut stream = cert.connect(server.local_addr());
+    stream
+        .write_all(b"GET /describe HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .expect("request");
+    let response = read_response(&mut BufReader::new(stream), false).expect("response");
+    assert_eq!(response.status, 200);
+}
+
+#[test]
+fn bad_pem_files_are_errors() {
+    let cert = Certificate::new();
+    let missing = Server::bind_tls(
+        "127.0.0.1:0",
+        vec![],
+        cert.dir.join("nope.pem"),
+        cert.dir.join("key.pem"),
+    );
+    assert!(matches!(missing, Err(wsviews::Error::Io(_))), "{missing:?}");
+    let swapped = Server::bind_tls(
+        "127.0.0.1:0",
+        vec![],
+        cert.dir.join("key.pem"),
+        cert.dir.join("cert.pem"),
+    );
+    assert!(
+        matches!(swapped, Err(wsviews::Error::Config(_))),
+        "{swapped:?}"
+    );
+}

@@ -15,10 +15,20 @@
 //! - `/rohrpost`: the rohrpost protocol with `ping`, and `subscribe` /
 //!   `unsubscribe` adding the connection to (removing it from) the group
 //!   named in `data.group`.
+//! - `/`: a chat page that connects to `/chat/lobby`.
+//! - `/chat/<room>`: `require_websocket`; every text message is sent to all
+//!   members of the group `chat-<room>`, the sender included.
+//!
+//! With `--channel-layer redis://127.0.0.1:6379/0`, demo processes sharing
+//! that Redis share their chat rooms.
 
 use wsviews::{
-    accept_websocket, path, require_websocket, rohrpost, HttpResponse, Message, Request, URLPattern,
+    accept_websocket, path, require_websocket, rohrpost, Group, HttpResponse, Message, Request,
+    URLPattern,
 };
+
+/// The chat page: an input, a button and a log of what the room says.
+const CHAT_PAGE: &str = include_str!("chat_page.html");
 
 fn plain(_request: &Request) -> HttpResponse {
     HttpResponse::text(200, "plain")
@@ -67,6 +77,30 @@ fn rohrpost_registry() -> rohrpost::Registry {
         .expect("the handler names are distinct")
 }
 
+fn chat_page(_request: &Request) -> HttpResponse {
+    HttpResponse::new(CHAT_PAGE)
+}
+
+/// Joins the group `chat-<room>` and sends it every text message.
+fn chat(request: &Request) -> wsviews::Result<()> {
+    let websocket = request
+        .websocket()
+        .expect("require_websocket gives a WebSocket");
+    let room = Group::new(format!("chat-{}", request.kwarg("room").unwrap_or("lobby")));
+    room.add(websocket)?;
+    for message in websocket {
+        if !message.is_text() {
+            continue;
+        }
+        // The layer may be down for a while (Redis restarting): keep the
+        // connection, the next message may get through.
+        if let Err(e) = room.send(message) {
+            log::error!("{}: message not sent: {e}", room.name());
+        }
+    }
+    Ok(())
+}
+
 /// The demo's URL patterns.
 fn urlpatterns() -> Vec<URLPattern> {
     vec![
@@ -75,6 +109,8 @@ fn urlpatterns() -> Vec<URLPattern> {
         path("lower_case", accept_websocket(lower_case)),
         path("echo", require_websocket(echo)),
         path("rohrpost", rohrpost::view(rohrpost_registry())),
+        path("", chat_page),
+        path("chat/<str:room>", require_websocket(chat)),
     ]
 }
 

@@ -17,8 +17,13 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-log "redis-server, for the Redis channel layer tests"
-apt_install redis-server
+log "redis-server, for the Redis tests; chromium, for the browser test"
+apt_install redis-server chromium
 
 log "cargo test (unit, integration and doc tests)"
 cargo test --all-features
+
+log "browser test: the demo chat in headless Chromium (playwright-core)"
+cargo build --quiet --all-features --example demo
+npm ci --prefix tests/browser --no-audit --no-fund
+node --test tests/browser/

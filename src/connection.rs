@@ -7,6 +7,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 
+use crate::consumers;
 use crate::handshake::{is_upgrade_request, select_protocol, validate_handshake};
 use crate::http::body::read_body;
 use crate::http::head::Head;
@@ -153,8 +154,13 @@ impl Connection<'_> {
                 HttpResponse::bad_request("This view requires a WebSocket connection"),
             ),
             None => {
-                let response = call_view(view, &request)
-                    .unwrap_or_else(|| HttpResponse::text(500, "Internal Server Error"));
+                let response = match view.interface {
+                    Some(options) => {
+                        consumers::http_exchange(&request, &self.state.replies, &stream, options)
+                    }
+                    None => call_view(view, &request)
+                        .unwrap_or_else(|| HttpResponse::text(500, "Internal Server Error")),
+                };
                 self.respond(&exchange, response)
             }
         }

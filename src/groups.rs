@@ -84,6 +84,27 @@ impl Group {
         Ok(())
     }
 
+    /// Adds a reply channel to the group, as Channels'
+    /// `Group("chat").add(message.reply_channel)`: what consumers do with the
+    /// `reply_channel` of a `websocket.connect`. It stays a member until
+    /// [`discard_channel`](Self::discard_channel) or the layer's group
+    /// expiry.
+    ///
+    /// # Errors
+    /// [`Error::InvalidName`] for a bad group or channel name;
+    /// [`Error::Layer`] if the layer fails.
+    pub fn add_channel(&self, channel: &str) -> Result<()> {
+        self.layer().group_add(&self.name, channel)
+    }
+
+    /// Removes a reply channel from the group.
+    ///
+    /// # Errors
+    /// As [`add_channel`](Self::add_channel).
+    pub fn discard_channel(&self, channel: &str) -> Result<()> {
+        self.layer().group_discard(&self.name, channel)
+    }
+
     /// Sends a message (text or binary) to every member.
     ///
     /// # Errors

@@ -65,6 +65,11 @@
 //!   `runserver --cert PEM --key PEM`. Off by default; without it the build
 //!   has no TLS dependency.
 //! - `redis`: the Redis channel layer.
+//!   [`management`] module is the `runserver` and `runworker` commands.
+//! - **Groups** ([`Group`]) broadcast to WebSockets through a channel layer
+//!   ([`layers`]: in memory, or Redis across processes).
+//! - **Consumers** ([`consumers`]) take a path's traffic as Django Channels
+//!   messages, run by workers instead of a view.
 //!
 //! ## Logging
 //!
@@ -75,6 +80,7 @@
 
 mod config;
 mod connection;
+pub mod consumers;
 mod error;
 mod groups;
 mod handshake;

@@ -1,10 +1,14 @@
-//! `runserver`, as Django's `manage.py runserver`: call
-//! [`execute_from_command_line`] from your `main`.
+//! `runserver`, as Django's `manage.py runserver`, and `runworker`, as
+//! Channels': call [`execute_from_command_line`] (or, with consumers,
+//! [`execute_from_command_line_with_routing`]) from your `main`.
 //!
 //! ```text
 //! cargo run -- runserver [ADDR[:PORT]] [--multithreaded] [--max-message-size BYTES]
 //!                        [--cert PEM --key PEM] [--static-url /static/] [--static-dir static]
 //!                        [--nostatic] [-v 0..3]
+//!                        [--channel-layer URL] [--noworker]
+//! cargo run -- runworker [--threads N] [--only-channels CHANNEL...]
+//!                        [--exclude-channels CHANNEL...] [--channel-layer URL]
 //! ```
 //!
 //! The address defaults to `127.0.0.1:8000`; a bare port (`8080`) binds
@@ -29,9 +33,18 @@ use std::fmt;
 use std::path::PathBuf;
 
 use crate::config::ServerConfig;
+use crate::consumers::{Route, Worker};
 use crate::error::{Error, Result};
 use crate::server::Server;
 use crate::urls::URLPattern;
+
+mod runworker;
+
+pub use runworker::RunWorker;
+use runworker::{parse_runworker, use_channel_layer, value_of};
+
+/// Worker threads `runserver` starts in its own process.
+const IN_PROCESS_WORKERS: usize = 2;
 
 const USAGE: &str = "\
 Usage: <program> runserver [ADDR[:PORT]] [options]
@@ -49,9 +62,23 @@ Options:
   --static-dir DIR          directory of the static files, served if it exists (default static)
   --nostatic                do not serve static files
   -v, --verbosity N         0 errors only, 1 requests (default), 2 debug, 3 trace
+  --channel-layer URL       memory:// (default) or redis://host:port/db, shared with other processes
+  --noworker                do not run consumers in this process (run them with runworker)
   -h, --help                show this help
 
-RUST_LOG, when set, overrides --verbosity. SIGINT or SIGTERM stops the server gracefully.";
+RUST_LOG, when set, overrides --verbosity. SIGINT or SIGTERM stops the server gracefully.
+
+Usage: <program> runworker [options]
+
+Runs the app's consumers on messages from the channel layer.
+
+Options:
+  --threads N                     worker threads (default 1)
+  --only-channels CHANNEL...      listen only to these channels (a trailing * matches a prefix)
+  --exclude-channels CHANNEL...   do not listen to these channels
+  --channel-layer URL             the layer the servers use, e.g. redis://127.0.0.1:6379/0
+
+RUST_LOG sets the log level (default: info).";
 
 /// A parsed `runserver` command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +102,11 @@ pub struct RunServer {
     pub nostatic: bool,
     /// `-v` / `--verbosity`: 0 error, 1 info (default), 2 debug, 3 trace.
     pub verbosity: u8,
+    /// `--channel-layer URL`: the process's default channel layer (default:
+    /// in memory).
+    pub channel_layer: Option<String>,
+    /// `--noworker`: run no consumers in the server process.
+    pub noworker: bool,
 }
 
 /// What the command line asks for.
@@ -83,6 +115,8 @@ pub struct RunServer {
 pub enum Command {
     /// `runserver ...`
     RunServer(RunServer),
+    /// `runworker ...`
+    RunWorker(RunWorker),
     /// `--help`, `help`, or no command at all.
     Help,
 }
@@ -124,9 +158,10 @@ where
     };
     match command.as_str() {
         "runserver" => parse_runserver(rest),
+        "runworker" => parse_runworker(rest),
         "help" | "-h" | "--help" => Ok(Command::Help),
         other => Err(UsageError(format!(
-            "unknown command {other:?}; try 'runserver'"
+            "unknown command {other:?}; try 'runserver' or 'runworker'"
         ))),
     }
 }
@@ -142,6 +177,8 @@ fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
         static_dir: "static".into(),
         nostatic: false,
         verbosity: 1,
+        channel_layer: None,
+        noworker: false,
     };
     let mut addr_seen = false;
     let mut args = args.iter();
@@ -149,6 +186,8 @@ fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
         match arg.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "--multithreaded" => run.multithreaded = true,
+            "--noworker" => run.noworker = true,
+            "--channel-layer" => run.channel_layer = Some(value_of(arg, args.next())?.to_owned()),
             "--max-message-size" => {
                 let value = args
                     .next()
@@ -228,6 +267,30 @@ impl RunServer {
     /// cannot be read, [`Error::Config`] for an invalid setting, route or
     /// certificate, or for `--cert` without the `tls` feature.
     pub fn run(&self, urlpatterns: Vec<URLPattern>) -> Result<()> {
+        self.run_with_routing(urlpatterns, Vec::new())
+    }
+
+    /// Sets the channel layer, starts worker threads for `channel_routing`
+    /// (unless `--noworker`, or the routing is empty), then binds and serves
+    /// `urlpatterns` until the process is stopped.
+    ///
+    /// # Errors
+    /// As [`run`](Self::run), and [`Error::Config`] for a bad channel layer
+    /// URL or a malformed route.
+    pub fn run_with_routing(
+        &self,
+        urlpatterns: Vec<URLPattern>,
+        channel_routing: Vec<Route>,
+    ) -> Result<()> {
+        use_channel_layer(self.channel_layer.as_deref())?;
+        let _workers = match (self.noworker, channel_routing.is_empty()) {
+            (false, false) => Some(
+                Worker::new(channel_routing)?
+                    .threads(IN_PROCESS_WORKERS)
+                    .spawn()?,
+            ),
+            _ => None,
+        };
         let server = self.bind(self.with_static(urlpatterns))?;
         let mode = if self.multithreaded {
             "multithreaded"
@@ -298,6 +361,35 @@ impl RunServer {
 /// }
 /// ```
 pub fn execute_from_command_line(urlpatterns: Vec<URLPattern>) {
+    execute_from_command_line_with_routing(urlpatterns, Vec::new());
+}
+
+/// Runs the command on the process's command line, for an app with
+/// consumers: `runserver` serves `urlpatterns` and runs the consumers of
+/// `channel_routing` on worker threads (unless `--noworker`); `runworker`
+/// runs only the consumers. Exits as [`execute_from_command_line`] does.
+///
+/// ```no_run
+/// use wsviews::consumers::{route, to_consumers, Context};
+/// use wsviews::layers::Message;
+/// use wsviews::path;
+///
+/// fn echo(message: &Message, context: &Context) -> wsviews::Result<()> {
+///     let text = message.get("content").and_then(|c| c.as_str()).unwrap_or_default();
+///     context.reply(text)
+/// }
+///
+/// fn main() {
+///     wsviews::management::execute_from_command_line_with_routing(
+///         vec![path("echo", to_consumers())],
+///         vec![route("websocket.receive", echo)],
+///     );
+/// }
+/// ```
+pub fn execute_from_command_line_with_routing(
+    urlpatterns: Vec<URLPattern>,
+    channel_routing: Vec<Route>,
+) {
     let mut args = std::env::args();
     let program = args.next().unwrap_or_else(|| "manage".into());
     let usage = USAGE.replace("<program>", &program);
@@ -305,16 +397,24 @@ pub fn execute_from_command_line(urlpatterns: Vec<URLPattern>) {
         Ok(Command::Help) => println!("{usage}"),
         Ok(Command::RunServer(run)) => {
             crate::logging::init(run.verbosity);
-            if let Err(e) = run.run(urlpatterns) {
-                log::error!("{}", describe(&e));
-                eprintln!("Error: {}", describe(&e));
-                std::process::exit(1);
-            }
+            exit_on_error(run.run_with_routing(urlpatterns, channel_routing));
+        }
+        Ok(Command::RunWorker(run)) => {
+            crate::logging::init(1);
+            exit_on_error(run.run(channel_routing));
         }
         Err(e) => {
             eprintln!("Error: {e}\n\n{usage}");
             std::process::exit(2);
         }
+    }
+}
+
+fn exit_on_error(result: Result<()>) {
+    if let Err(e) = result {
+        log::error!("{}", describe(&e));
+        eprintln!("Error: {}", describe(&e));
+        std::process::exit(1);
     }
 }
 
@@ -354,6 +454,14 @@ mod tests {
         assert!(full.multithreaded);
         assert_eq!(full.config().get_max_message_size(), 16 << 20);
         assert_eq!(run(&["runserver", "[::1]:80"]).addr, "[::1]:80");
+        let channels = run(&[
+            "runserver",
+            "--channel-layer",
+            "redis://h:1/0",
+            "--noworker",
+        ]);
+        assert_eq!(channels.channel_layer.as_deref(), Some("redis://h:1/0"));
+        assert!(channels.noworker && !default.noworker);
     }
 
     #[test]
@@ -405,6 +513,7 @@ mod tests {
             &["runserver", "-v", "x"],
             &["runserver", "--verbosity"],
             &["runserver", "--static-dir"],
+            &["runserver", "--channel-layer"],
         ] {
             assert!(parse_args(bad).is_err(), "{bad:?}");
         }

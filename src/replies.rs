@@ -1,7 +1,9 @@
-//! Reply channels: every WebSocket has one on the channel layer, and one
-//! listener thread per server receives for all of them (through the process
-//! inbox) and writes what arrives to the right socket, never waiting on a
-//! slow client.
+//! Reply channels: every WebSocket, and every HTTP request routed to
+//! consumers, has one on the channel layer, and one listener thread per
+//! server receives for all of them (through the process inbox). What arrives
+//! for a WebSocket is written to its socket, never waiting on a slow client;
+//! what arrives for an HTTP request (`http.response` messages) is handed to
+//! the connection thread waiting for it.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -18,12 +20,22 @@ use crate::websocket::{Delivery, Message, Sender};
 /// How long one receive waits before the listener checks for shutdown.
 const RECEIVE_WAIT: Duration = Duration::from_millis(500);
 
-/// The reply channels of one server's WebSockets.
+/// Where the messages of one reply channel go.
+#[derive(Debug, Clone)]
+enum Route {
+    /// Written to a WebSocket ("WebSocket Send/Close" messages).
+    WebSocket(Sender),
+    /// Handed to the connection thread of an HTTP request (`http.response`
+    /// messages).
+    Http(crossbeam_channel::Sender<layers::Message>),
+}
+
+/// The reply channels of one server's connections.
 #[derive(Debug)]
 pub(crate) struct Replies {
     layer: Arc<dyn ChannelLayer>,
     inbox: String,
-    routes: Mutex<HashMap<String, Sender>>,
+    routes: Mutex<HashMap<String, Route>>,
     stopping: AtomicBool,
 }
 
@@ -52,11 +64,21 @@ impl Replies {
     /// Gives a WebSocket its reply channel.
     pub fn open(&self, sender: Sender) -> Result<String> {
         let channel = self.layer.new_channel(&self.inbox)?;
-        self.routes().insert(channel.clone(), sender);
+        self.routes()
+            .insert(channel.clone(), Route::WebSocket(sender));
         Ok(channel)
     }
 
-    /// Forgets a closed WebSocket's reply channel.
+    /// Gives an HTTP request its reply channel: the messages sent there come
+    /// out of the returned receiver, in order.
+    pub fn open_http(&self) -> Result<(String, crossbeam_channel::Receiver<layers::Message>)> {
+        let channel = self.layer.new_channel(&self.inbox)?;
+        let (tx, rx) = crossbeam_channel::unbounded();
+        self.routes().insert(channel.clone(), Route::Http(tx));
+        Ok((channel, rx))
+    }
+
+    /// Forgets a closed connection's reply channel.
     pub fn close(&self, channel: &str) {
         self.routes().remove(channel);
     }
@@ -66,7 +88,7 @@ impl Replies {
         self.stopping.store(true, Ordering::SeqCst);
     }
 
-    fn routes(&self) -> MutexGuard<'_, HashMap<String, Sender>> {
+    fn routes(&self) -> MutexGuard<'_, HashMap<String, Route>> {
         self.routes.lock().unwrap_or_else(|p| p.into_inner())
     }
 
@@ -88,12 +110,21 @@ impl Replies {
     }
 
     fn route(&self, channel: &str, message: &layers::Message) {
-        let Some(sender) = self.routes().get(channel).cloned() else {
+        let Some(route) = self.routes().get(channel).cloned() else {
             log::debug!("message for closed reply channel {channel} dropped");
             return;
         };
-        for delivery in deliveries(message) {
-            sender.deliver(delivery);
+        match route {
+            Route::WebSocket(sender) => {
+                for delivery in deliveries(message) {
+                    sender.deliver(delivery);
+                }
+            }
+            Route::Http(waiting) => {
+                if waiting.send(message.clone()).is_err() {
+                    log::debug!("response for finished request {channel} dropped");
+                }
+            }
         }
     }
 }

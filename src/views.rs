@@ -72,6 +72,9 @@ pub struct View {
     handler: Arc<Handler>,
     pub(crate) policy: WebSocketPolicy,
     pub(crate) protocols: Vec<String>,
+    /// Set when the path's traffic goes to consumers (see
+    /// [`to_consumers`](crate::consumers::to_consumers)).
+    pub(crate) interface: Option<crate::consumers::InterfaceOptions>,
 }
 
 impl View {
@@ -100,6 +103,7 @@ impl fmt::Debug for View {
         f.debug_struct("View")
             .field("policy", &self.policy)
             .field("protocols", &self.protocols)
+            .field("interface", &self.interface)
             .finish()
     }
 }
@@ -127,6 +131,7 @@ where
             handler: Arc::new(move |request: &Request| self(request).into_response()),
             policy: WebSocketPolicy::Reject,
             protocols: Vec::new(),
+            interface: None,
         }
     }
 }

@@ -67,6 +67,7 @@ layer_suite!(
     process_inbox_receives_for_its_channels,
     process_inbox_has_its_own_capacity,
     new_channels_are_unique,
+    sessions_are_kept_replaced_and_expire,
 );
 
 fn message(n: i64) -> Message {
@@ -413,6 +414,40 @@ fn process_inbox_has_its_own_capacity(backend: &dyn Backend) {
     assert_eq!(got, members.into_iter().collect());
 }
 
+fn sessions_are_kept_replaced_and_expire(backend: &dyn Backend) {
+    let expiry = Duration::from_millis(400);
+    let layer = backend.layer(LayerConfig::default().group_expiry(expiry));
+    let key = "wsviews.reply.abc!def";
+    assert_eq!(layer.session_load(key).unwrap(), None);
+    layer.session_save(key, &message(1)).unwrap();
+    assert_eq!(layer.session_load(key).unwrap(), Some(message(1)));
+    layer.session_save(key, &message(2)).unwrap();
+    assert_eq!(layer.session_load(key).unwrap(), Some(message(2)));
+    layer.session_delete(key).unwrap();
+    layer.session_delete(key).unwrap(); // deleting nothing is fine
+    assert_eq!(layer.session_load(key).unwrap(), None);
+    assert!(matches!(
+        layer.session_save("bad key", &message(1)),
+        Err(Error::InvalidName(_))
+    ));
+    let mut huge = Message::new();
+    huge.insert("x".into(), json!("y".repeat(MAX_MESSAGE_SIZE)));
+    assert!(matches!(
+        layer.session_save(key, &huge),
+        Err(Error::MessageTooLarge { .. })
+    ));
+    let saved = Instant::now();
+    layer.session_save(key, &message(3)).unwrap();
+    while layer.session_load(key).unwrap().is_some() {
+        assert!(
+            saved.elapsed() < Duration::from_secs(3),
+            "session did not expire"
+        );
+        thread::sleep(Duration::from_millis(20));
+    }
+    assert!(saved.elapsed() >= expiry, "expired early");
+}
+
 fn new_channels_are_unique(backend: &dyn Backend) {
     let layer = default_layer(backend);
     let names: HashSet<String> = (0..2000)
@@ -484,7 +519,10 @@ mod redis_only {
         );
         two.send_group("shared.group", &message(2)).unwrap();
         let got = two.receive(&[&inbox], Duration::from_secs(1)).unwrap();
-        assert_eq!(got, Some((reply, message(2))));
+        assert_eq!(got, Some((reply.clone(), message(2))));
+
+        one.session_save(&reply, &message(3)).unwrap();
+        assert_eq!(two.session_load(&reply).unwrap(), Some(message(3)));
     }
 
     #[test]

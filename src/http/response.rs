@@ -143,6 +143,11 @@ impl HttpResponse {
         self.headers.push((name, value.into()));
     }
 
+    /// Adds header `name`, keeping earlier values.
+    pub(crate) fn append_header(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        self.headers.push((name.into(), value.into()));
+    }
+
     /// Adds a `Set-Cookie` header, as Django's `response.set_cookie(...)`.
     pub fn set_cookie(&mut self, cookie: Cookie) -> &mut Self {
         self.headers.push(("Set-Cookie".into(), cookie.to_string()));

@@ -32,6 +32,8 @@ struct State {
     queues: HashMap<String, VecDeque<Entry>>,
     /// Members of each group, with the time their membership expires.
     groups: HashMap<String, HashMap<String, Instant>>,
+    /// Channel sessions, with the time they expire.
+    sessions: HashMap<String, (Message, Instant)>,
     /// When to next sweep expired messages and members out of every queue.
     next_sweep: Option<Instant>,
 }
@@ -157,6 +159,7 @@ impl State {
             members.retain(|_, expires| *expires > now);
             !members.is_empty()
         });
+        self.sessions.retain(|_, (_, expires)| *expires > now);
     }
 }
 
@@ -244,6 +247,38 @@ impl ChannelLayer for InMemoryLayer {
         }
         drop(state);
         self.arrived.notify_all();
+        Ok(())
+    }
+
+    fn session_load(&self, key: &str) -> Result<Option<Message>> {
+        names::validate_name(key)?;
+        let now = Instant::now();
+        let mut state = self.lock();
+        match state.sessions.get(key) {
+            Some((session, expires)) if *expires > now => Ok(Some(session.clone())),
+            Some(_) => {
+                state.sessions.remove(key);
+                Ok(None)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn session_save(&self, key: &str, session: &Message) -> Result<()> {
+        names::validate_name(key)?;
+        names::check_size(session)?;
+        let expires = Instant::now() + self.config.group_expiry;
+        let mut state = self.lock();
+        state.sweep_if_due(Instant::now(), &self.config);
+        state
+            .sessions
+            .insert(key.to_owned(), (session.clone(), expires));
+        Ok(())
+    }
+
+    fn session_delete(&self, key: &str) -> Result<()> {
+        names::validate_name(key)?;
+        self.lock().sessions.remove(key);
         Ok(())
     }
 }

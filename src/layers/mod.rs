@@ -37,7 +37,8 @@
 //! - **Expiry.** A message unread after [`LayerConfig::expiry`] (default
 //!   60 s) is dropped and never delivered. A group member leaves by itself
 //!   [`LayerConfig::group_expiry`] (default one day) after its last
-//!   [`group_add`](ChannelLayer::group_add).
+//!   [`group_add`](ChannelLayer::group_add), and a channel session as long
+//!   after its last [`session_save`](ChannelLayer::session_save).
 //! - **Limits.** A message's JSON encoding is at most 1 MiB
 //!   ([`Error::MessageTooLarge`]); channel and
 //!   group names are 1 to 200 characters from `A-Za-z0-9-_.!?`
@@ -194,6 +195,35 @@ pub trait ChannelLayer: Send + Sync + Debug {
     /// [`Error::InvalidName`]; [`Error::MessageTooLarge`]; [`Error::Layer`]
     /// when the backend fails.
     fn send_group(&self, group: &str, message: &Message) -> Result<()>;
+
+    /// Loads the *channel session* stored under `key` (a reply channel's
+    /// name): state that consumers keep per connection, shared by every
+    /// worker thread and process on the layer. `None` if there is none, or
+    /// it expired.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] for an invalid key; [`Error::Layer`] when the
+    /// backend fails.
+    fn session_load(&self, key: &str) -> Result<Option<Message>>;
+
+    /// Stores `session` under `key`, replacing what was there; it expires
+    /// [`LayerConfig::group_expiry`] from now (a session lives as long as a
+    /// group membership).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`]; [`Error::MessageTooLarge`] over 1 MiB;
+    /// [`Error::Layer`] when the backend fails.
+    fn session_save(&self, key: &str, session: &Message) -> Result<()>;
+
+    /// Deletes the session stored under `key`; nothing happens if there is
+    /// none.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
+    fn session_delete(&self, key: &str) -> Result<()>;
 }
 
 /// Creates the channel layer that `url` names, with the default

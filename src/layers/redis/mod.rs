@@ -11,7 +11,9 @@
 //!   receives, skipping keys whose body expired; the body key names the
 //!   channel, so an inbox knows which of its channels a message was sent on;
 //! - a group is the sorted set `wsviews:group:<name>` of channels scored by
-//!   the time (ms since the epoch) their membership expires.
+//!   the time (ms since the epoch) their membership expires;
+//! - a channel session is the JSON string `wsviews:session:<key>`, set with
+//!   the group expiry.
 //!
 //! Connections: see [`RedisLayer`].
 
@@ -37,6 +39,7 @@ const MAX_IDLE: usize = 16;
 const MSG_PREFIX: &str = "wsviews:msg:";
 const QUEUE_PREFIX: &str = "wsviews:queue:";
 const GROUP_PREFIX: &str = "wsviews:group:";
+const SESSION_PREFIX: &str = "wsviews:session:";
 
 /// Appends one body to several queues, each with its own body key:
 /// KEYS = queue1, body1, queue2, body2, ...; ARGV = body, capacity, inbox
@@ -214,6 +217,10 @@ fn queue_key(queue: &str) -> String {
 
 fn group_key(group: &str) -> String {
     format!("{GROUP_PREFIX}{group}")
+}
+
+fn session_key(key: &str) -> String {
+    format!("{SESSION_PREFIX}{key}")
 }
 
 /// The channel a body key was sent on: `wsviews:msg:<channel>:<token>`.

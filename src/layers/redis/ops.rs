@@ -4,7 +4,9 @@ use std::time::{Duration, Instant};
 
 use redis::{Connection, RedisResult};
 
-use super::{channel_of, group_key, millis, now_millis, queue_key, RedisLayer, IO_TIMEOUT};
+use super::{
+    channel_of, group_key, millis, now_millis, queue_key, session_key, RedisLayer, IO_TIMEOUT,
+};
 use crate::layers::{names, ChannelLayer, Message};
 use crate::{Error, Result};
 
@@ -99,6 +101,36 @@ impl ChannelLayer for RedisLayer {
             }
         }
         Ok(())
+    }
+
+    fn session_load(&self, key: &str) -> Result<Option<Message>> {
+        names::validate_name(key)?;
+        let key = session_key(key);
+        let body: Option<String> =
+            self.with_connection(|c| redis::cmd("GET").arg(&key).query(c))?;
+        body.map(|body| serde_json::from_str(&body).map_err(Error::from))
+            .transpose()
+    }
+
+    fn session_save(&self, key: &str, session: &Message) -> Result<()> {
+        names::validate_name(key)?;
+        let body = names::encode(session)?;
+        let key = session_key(key);
+        let lifetime = millis(self.config.group_expiry);
+        self.with_connection(|c| {
+            redis::cmd("SET")
+                .arg(&key)
+                .arg(&body)
+                .arg("PX")
+                .arg(lifetime)
+                .query(c)
+        })
+    }
+
+    fn session_delete(&self, key: &str) -> Result<()> {
+        names::validate_name(key)?;
+        let key = session_key(key);
+        self.with_connection(|c| redis::cmd("DEL").arg(&key).query(c))
     }
 }
 

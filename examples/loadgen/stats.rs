@@ -107,7 +107,8 @@ impl Outcome {
         self.add("client busy", "% of a core", busy(cpu.client), false);
         if let Some(other) = cpu.other {
             self.add("other CPU", "s", other, false);
-            if busy(other) > NOISY {
+            // Under a second, 10 ms ticks make the share too coarse to warn about.
+            if cpu.wall >= 1.0 && busy(other) > NOISY {
                 let note = format!(
                     "other processes used {:.0}% of a core during the measurement: noisy",
                     busy(other)

@@ -1,5 +1,6 @@
 //! `Request`: what a view receives, as Django's `HttpRequest`.
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::SocketAddr;
@@ -34,7 +35,9 @@ pub struct Request {
     get: QueryDict,
     post: QueryDict,
     cookies: HashMap<String, String>,
-    meta: BTreeMap<String, String>,
+    /// Built on first use: most views never read it.
+    meta: OnceCell<BTreeMap<String, String>>,
+    local_addr: SocketAddr,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
     kwargs: HashMap<String, String>,
@@ -64,7 +67,7 @@ impl Request {
             .filter(|(n, _)| n.eq_ignore_ascii_case("Cookie"))
             .flat_map(|(_, v)| parse_cookies(v).collect::<Vec<_>>())
             .collect();
-        let mut request = Request {
+        Request {
             method: head.method.to_ascii_uppercase(),
             get: QueryDict::from_query(&query_string),
             path,
@@ -72,19 +75,19 @@ impl Request {
             protocol: head.protocol(),
             post,
             cookies,
-            meta: BTreeMap::new(),
+            meta: OnceCell::new(),
+            local_addr,
             headers: head.headers,
             body,
             kwargs: HashMap::new(),
             remote_addr,
             secure: false,
             websocket: None,
-        };
-        request.meta = request.build_meta(local_addr);
-        request
+        }
     }
 
-    fn build_meta(&self, local: SocketAddr) -> BTreeMap<String, String> {
+    fn build_meta(&self) -> BTreeMap<String, String> {
+        let local = self.local_addr;
         let mut meta = BTreeMap::new();
         for (name, value) in &self.headers {
             let key = match name.to_ascii_uppercase().replace('-', "_") {
@@ -159,7 +162,7 @@ impl Request {
     /// each header, `REMOTE_ADDR`, `QUERY_STRING`, `CONTENT_TYPE`,
     /// `CONTENT_LENGTH`, `REQUEST_METHOD`, `SERVER_NAME`, `SERVER_PORT`, ...
     pub fn meta(&self) -> &BTreeMap<String, String> {
-        &self.meta
+        self.meta.get_or_init(|| self.build_meta())
     }
 
     /// The first value of header `name`, case-insensitive (Django's
@@ -220,10 +223,7 @@ impl Request {
     pub(crate) fn set_client(&mut self, remote_addr: SocketAddr, secure: bool) {
         self.remote_addr = remote_addr;
         self.secure = secure;
-        self.meta
-            .insert("REMOTE_ADDR".into(), remote_addr.ip().to_string());
-        self.meta
-            .insert("REMOTE_PORT".into(), remote_addr.port().to_string());
+        self.meta = OnceCell::new();
     }
 
     /// The protocol of the request line: `HTTP/1.1` or `HTTP/1.0`.

@@ -128,11 +128,11 @@ impl ConnReader {
 
     /// Reads at most `limit` more bytes from the socket into the buffer.
     fn fill(&mut self, limit: usize) -> io::Result<usize> {
-        let mut chunk = [0u8; READ_CHUNK];
-        let want = limit.clamp(1, READ_CHUNK);
-        let n = (&*self.stream).read(&mut chunk[..want])?;
-        self.buf.extend_from_slice(&chunk[..n]);
-        Ok(n)
+        let len = self.buf.len();
+        self.buf.resize(len + limit.clamp(1, READ_CHUNK), 0);
+        let result = (&*self.stream).read(&mut self.buf[len..]);
+        self.buf.truncate(len + *result.as_ref().unwrap_or(&0));
+        result
     }
 
     /// Gives up the bytes buffered past what was consumed (the start of the

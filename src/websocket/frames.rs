@@ -2,7 +2,7 @@
 //! parser over a small buffer of our own.
 //!
 //! tungstenite's `FrameSocket` allocates and zero-fills a fixed 128 KiB read
-//! buffer per connection; this reader keeps a 4 KiB one and reads large
+//! buffer per connection; this reader keeps a 2 KiB one and reads large
 //! payloads straight into the message, so an idle WebSocket stays small.
 
 use std::io::{self, Cursor, Read};
@@ -12,7 +12,7 @@ use crate::socket::Socket;
 use tungstenite::protocol::frame::FrameHeader;
 
 /// Bytes read from the socket at a time for headers and small payloads.
-const CHUNK: usize = 4096;
+const CHUNK: usize = 2048;
 
 /// A frame with its payload unmasked.
 #[derive(Debug)]

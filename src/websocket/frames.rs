@@ -53,8 +53,11 @@ pub(crate) enum Mode {
 #[derive(Debug)]
 struct Partial {
     header: FrameHeader,
+    /// The whole payload, zeroed once when the header arrives and filled in
+    /// place as bytes come (large payloads are read straight into it).
     payload: Vec<u8>,
-    len: usize,
+    /// Bytes of `payload` received so far.
+    filled: usize,
     /// Bytes of `payload` unmasked so far.
     unmasked: usize,
 }
@@ -65,9 +68,9 @@ impl Partial {
         if let Some(mask) = self.header.mask {
             let offset = self.unmasked % 4;
             let rotated = [0, 1, 2, 3].map(|i| mask[(offset + i) % 4]);
-            unmask(&mut self.payload[self.unmasked..], rotated);
+            unmask(&mut self.payload[self.unmasked..self.filled], rotated);
         }
-        self.unmasked = self.payload.len();
+        self.unmasked = self.filled;
     }
 }
 
@@ -114,14 +117,16 @@ impl FrameReader {
                 continue;
             };
             let available = &self.buf[self.pos..];
-            let take = available.len().min(partial.len - partial.payload.len());
-            partial.payload.extend_from_slice(&available[..take]);
+            let take = available.len().min(partial.payload.len() - partial.filled);
+            partial.payload[partial.filled..partial.filled + take]
+                .copy_from_slice(&available[..take]);
+            partial.filled += take;
             self.pos += take;
             partial.unmask_new();
-            if partial.payload.len() == partial.len {
+            if partial.filled == partial.payload.len() {
                 return Ok(self.partial.take().map(finish));
             }
-            inspect(&partial.header, &partial.payload)?;
+            inspect(&partial.header, &partial.payload[..partial.filled])?;
             if !self.read_payload(mode)? {
                 return Ok(None);
             }
@@ -146,8 +151,8 @@ impl FrameReader {
         let len = len as usize;
         self.partial = Some(Partial {
             header,
-            payload: Vec::with_capacity(len),
-            len,
+            payload: vec![0; len],
+            filled: 0,
             unmasked: 0,
         });
         Ok(true)
@@ -158,21 +163,19 @@ impl FrameReader {
         let Some(partial) = self.partial.as_mut() else {
             return Ok(true);
         };
-        let missing = partial.len - partial.payload.len();
+        let missing = partial.payload.len() - partial.filled;
         if missing < CHUNK {
             return self.fill(mode);
         }
         if mode == Mode::NonBlocking && !ready(&self.stream)? {
             return Ok(false);
         }
-        let start = partial.payload.len();
-        partial.payload.resize(partial.len, 0);
-        let result = (&*self.stream).read(&mut partial.payload[start..]);
-        let n = *result.as_ref().unwrap_or(&0);
-        partial.payload.truncate(start + n);
-        match result {
+        match (&*self.stream).read(&mut partial.payload[partial.filled..]) {
             Ok(0) => Err(FrameError::Eof),
-            Ok(_) => Ok(true),
+            Ok(n) => {
+                partial.filled += n;
+                Ok(true)
+            }
             Err(e) => Err(FrameError::Io(e)),
         }
     }
@@ -255,12 +258,12 @@ mod tests {
                     mask: Some(mask),
                     ..FrameHeader::default()
                 },
-                payload: original[..split].to_vec(),
-                len: original.len(),
+                payload: original.clone(),
+                filled: split,
                 unmasked: 0,
             };
             partial.unmask_new();
-            partial.payload.extend_from_slice(&original[split..]);
+            partial.filled = original.len();
             partial.unmask_new();
             assert_eq!(partial.payload, whole, "split at {split}");
         }

@@ -1,11 +1,10 @@
 //! `echo`: N connections each ping-ponging B-byte messages for S seconds.
 
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::client::{self, Target, Ws};
-use crate::procstat::CpuMeter;
 use crate::stats::{self, Outcome};
+use crate::window::{self, Tally};
 
 #[derive(Debug, Clone)]
 pub struct EchoOpts {
@@ -15,13 +14,6 @@ pub struct EchoOpts {
     pub warmup: f64,
     pub path: String,
     pub text: bool,
-}
-
-/// What one connection's thread measured inside the window.
-#[derive(Debug, Default)]
-struct Tally {
-    latencies: Vec<u64>,
-    errors: u64,
 }
 
 pub fn run(target: &Target, opts: &EchoOpts) -> Outcome {
@@ -36,34 +28,15 @@ pub fn run(target: &Target, opts: &EchoOpts) -> Outcome {
             }
         }
     }
-    let from = Instant::now() + Duration::from_secs_f64(opts.warmup);
-    let to = from + Duration::from_secs_f64(opts.secs);
-    let workers: Vec<_> = sockets
-        .into_iter()
-        .map(|ws| {
-            let opts = opts.clone();
-            thread::spawn(move || ping_pong(ws, &opts, from, to))
-        })
-        .collect();
-    thread::sleep(from.saturating_duration_since(Instant::now()));
-    let meter = CpuMeter::start(target.pid);
-    thread::sleep(to.saturating_duration_since(Instant::now()));
-    let cpu = meter.stop();
-    let mut latencies = Vec::new();
-    for worker in workers {
-        match worker.join() {
-            Ok(tally) => {
-                latencies.extend(tally.latencies);
-                out.errors += tally.errors;
-            }
-            Err(_) => out.errors += 1,
-        }
-    }
-    let count = latencies.len() as f64;
-    out.headline("msgs/s", "msg/s", count / opts.secs, true);
-    out.add_latency("µs", latencies, 1.0);
-    out.add_cpu(count, "msgs/server-CPU-s", cpu);
-    out
+    let opts_for_workers = opts.clone();
+    window::measure(
+        target,
+        (opts.warmup, opts.secs),
+        sockets,
+        move |ws, from, to| ping_pong(ws, &opts_for_workers, from, to),
+        ("msgs/s", "msg/s", "msgs/server-CPU-s"),
+        out,
+    )
 }
 
 /// Sends, waits for the echo, repeats until `to`; round trips started in `[from, to)`

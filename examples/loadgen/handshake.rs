@@ -1,13 +1,12 @@
 //! `handshake`: connect, one echo, clean close, in a loop on a few client threads.
 
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use tungstenite::Error;
 
 use crate::client::{self, Target};
-use crate::procstat::CpuMeter;
 use crate::stats::{self, Outcome};
+use crate::window::{self, Tally};
 
 #[derive(Debug, Clone)]
 pub struct HandshakeOpts {
@@ -20,41 +19,16 @@ pub struct HandshakeOpts {
 /// A thread gives up after this many errors (the server is gone or ports ran out).
 const MAX_ERRORS: u64 = 200;
 
-#[derive(Debug, Default)]
-struct Tally {
-    latencies: Vec<u64>,
-    errors: u64,
-}
-
 pub fn run(target: &Target, opts: &HandshakeOpts) -> Outcome {
-    let from = Instant::now() + Duration::from_secs_f64(opts.warmup);
-    let to = from + Duration::from_secs_f64(opts.secs);
-    let workers: Vec<_> = (0..opts.threads)
-        .map(|_| {
-            let (addr, path) = (target.addr, opts.path.clone());
-            thread::spawn(move || sessions(addr, &path, from, to))
-        })
-        .collect();
-    thread::sleep(from.saturating_duration_since(Instant::now()));
-    let meter = CpuMeter::start(target.pid);
-    thread::sleep(to.saturating_duration_since(Instant::now()));
-    let cpu = meter.stop();
-    let mut out = Outcome::default();
-    let mut latencies = Vec::new();
-    for worker in workers {
-        match worker.join() {
-            Ok(tally) => {
-                latencies.extend(tally.latencies);
-                out.errors += tally.errors;
-            }
-            Err(_) => out.errors += 1,
-        }
-    }
-    let count = latencies.len() as f64;
-    out.headline("sessions/s", "session/s", count / opts.secs, true);
-    out.add_latency("µs", latencies, 1.0);
-    out.add_cpu(count, "sessions/server-CPU-s", cpu);
-    out
+    let (addr, path) = (target.addr, opts.path.clone());
+    window::measure(
+        target,
+        (opts.warmup, opts.secs),
+        vec![(); opts.threads],
+        move |(), from, to| sessions(addr, &path, from, to),
+        ("sessions/s", "session/s", "sessions/server-CPU-s"),
+        Outcome::default(),
+    )
 }
 
 fn sessions(addr: std::net::SocketAddr, path: &str, from: Instant, to: Instant) -> Tally {

@@ -3,12 +3,11 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::client::{self, Target, IO_TIMEOUT};
-use crate::procstat::CpuMeter;
 use crate::stats::{self, Outcome};
+use crate::window::{self, Tally};
 
 #[derive(Debug, Clone)]
 pub struct HttpOpts {
@@ -21,41 +20,16 @@ pub struct HttpOpts {
 /// A connection gives up after this many errors.
 const MAX_ERRORS: u64 = 100;
 
-#[derive(Debug, Default)]
-struct Tally {
-    latencies: Vec<u64>,
-    errors: u64,
-}
-
 pub fn run(target: &Target, opts: &HttpOpts) -> Outcome {
-    let from = Instant::now() + Duration::from_secs_f64(opts.warmup);
-    let to = from + Duration::from_secs_f64(opts.secs);
-    let workers: Vec<_> = (0..opts.conns)
-        .map(|_| {
-            let (addr, path) = (target.addr, opts.path.clone());
-            thread::spawn(move || requests(addr, &path, from, to))
-        })
-        .collect();
-    thread::sleep(from.saturating_duration_since(Instant::now()));
-    let meter = CpuMeter::start(target.pid);
-    thread::sleep(to.saturating_duration_since(Instant::now()));
-    let cpu = meter.stop();
-    let mut out = Outcome::default();
-    let mut latencies = Vec::new();
-    for worker in workers {
-        match worker.join() {
-            Ok(tally) => {
-                latencies.extend(tally.latencies);
-                out.errors += tally.errors;
-            }
-            Err(_) => out.errors += 1,
-        }
-    }
-    let count = latencies.len() as f64;
-    out.headline("requests/s", "req/s", count / opts.secs, true);
-    out.add_latency("µs", latencies, 1.0);
-    out.add_cpu(count, "requests/server-CPU-s", cpu);
-    out
+    let (addr, path) = (target.addr, opts.path.clone());
+    window::measure(
+        target,
+        (opts.warmup, opts.secs),
+        vec![(); opts.conns],
+        move |(), from, to| requests(addr, &path, from, to),
+        ("requests/s", "req/s", "requests/server-CPU-s"),
+        Outcome::default(),
+    )
 }
 
 /// One keep-alive connection, reopened after an error or a `Connection: close`.

@@ -41,6 +41,7 @@ mod procstat;
 mod report;
 mod server;
 mod stats;
+mod window;
 
 use std::net::SocketAddr;
 

@@ -198,18 +198,7 @@ pub(crate) fn disconnect_message(reply: &str, path: &str) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::head::parse_head;
-
-    fn request(raw: &str) -> Request {
-        let (head, len) = parse_head(raw.as_bytes(), 32).unwrap().unwrap();
-        let body = raw.as_bytes()[len..].to_vec();
-        Request::new(
-            head,
-            body,
-            "10.0.0.1:5000".parse().unwrap(),
-            "127.0.0.1:8000".parse().unwrap(),
-        )
-    }
+    use crate::http::request::test_request as request;
 
     fn keys(message: &Message) -> Vec<&str> {
         let mut keys: Vec<&str> = message.keys().map(String::as_str).collect();

@@ -288,21 +288,26 @@ pub(crate) fn mime_is(content_type: &str, mime: &str) -> bool {
         .is_some_and(|t| t.trim().eq_ignore_ascii_case(mime))
 }
 
+/// A request parsed from `raw` (head and body), from client 10.0.0.1:5000
+/// to 127.0.0.1:8000, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_request(raw: &str) -> Request {
+    let (head, len) = crate::http::head::parse_head(raw.as_bytes(), 32)
+        .expect("a valid head")
+        .expect("a complete head");
+    let body = raw.as_bytes()[len..].to_vec();
+    Request::new(
+        head,
+        body,
+        "10.0.0.1:5000".parse().expect("an address"),
+        "127.0.0.1:8000".parse().expect("an address"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_request as request;
     use super::*;
-    use crate::http::head::parse_head;
-
-    fn request(raw: &str) -> Request {
-        let (head, len) = parse_head(raw.as_bytes(), 32).unwrap().unwrap();
-        let body = raw.as_bytes()[len..].to_vec();
-        Request::new(
-            head,
-            body,
-            "10.0.0.1:5000".parse().unwrap(),
-            "127.0.0.1:8000".parse().unwrap(),
-        )
-    }
 
     #[test]
     fn django_attributes() {

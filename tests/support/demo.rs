@@ -51,7 +51,7 @@ impl Demo {
         let mut lines = BufReader::new(stdout).lines();
         let banner = lines.next().and_then(Result::ok).unwrap_or_default();
         let addr = banner
-            .split("http://")
+            .split("://")
             .nth(1)
             .and_then(|rest| rest.split('/').next())
             .and_then(|a| a.parse().ok())

@@ -2,6 +2,7 @@
 
 mod frames;
 mod message;
+mod outbox;
 pub(crate) mod reader;
 mod writer;
 
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use message::Message;
-pub(crate) use writer::Delivery;
+pub(crate) use outbox::Delivery;
 pub use writer::Sender;
 
 use crate::error::Result;

@@ -12,6 +12,7 @@ use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 use tungstenite::protocol::frame::FrameHeader;
 
 use super::message::Message;
+use super::outbox::{Delivery, Outbox};
 use crate::error::{Error, Result};
 
 /// Payloads up to this size are copied next to their header and written with
@@ -19,56 +20,24 @@ use crate::error::{Error, Result};
 const COPY_LIMIT: usize = 8 * 1024;
 
 #[derive(Debug)]
-struct WriterState {
-    buf: Vec<u8>,
+pub(super) struct WriterState {
+    pub(super) buf: Vec<u8>,
     /// The unsent rest of a frame a non-blocking write started; every
     /// writer sends it before its own frame.
-    pending: Vec<u8>,
+    pub(super) pending: Vec<u8>,
     /// The close code we sent, once we sent a close frame.
-    close_sent: Option<u16>,
+    pub(super) close_sent: Option<u16>,
     /// A write failed; the connection is dead.
-    broken: bool,
+    pub(super) broken: bool,
 }
 
 /// The state every writer of one WebSocket shares.
 #[derive(Debug)]
 pub(crate) struct Shared {
-    stream: Arc<Socket>,
-    state: Mutex<WriterState>,
-    messages_out: AtomicU64,
-    outbox: Mutex<Outbox>,
-}
-
-/// What another thread delivers to this WebSocket without waiting for it:
-/// group and reply-channel messages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Delivery {
-    /// Send a message.
-    Message(Message),
-    /// Close with this code.
-    Close(u16),
-}
-
-/// Deliveries waiting for a slow client, drained by a helper thread that
-/// exists only while there is a backlog.
-#[derive(Debug, Default)]
-struct Outbox {
-    queue: std::collections::VecDeque<Delivery>,
-    draining: bool,
-}
-
-/// Deliveries one WebSocket may have waiting before further ones are dropped
-/// (as Django Channels drops messages for a member that cannot keep up).
-const OUTBOX_LIMIT: usize = 1024;
-
-/// How a non-blocking send went.
-enum TrySend {
-    Sent,
-    /// Nothing was written: queue it.
-    NotStarted,
-    /// Part was written; the rest is `pending` and must be flushed.
-    Started,
-    Closed,
+    pub(super) stream: Arc<Socket>,
+    pub(super) state: Mutex<WriterState>,
+    pub(super) messages_out: AtomicU64,
+    pub(super) outbox: Mutex<Outbox>,
 }
 
 impl Shared {
@@ -86,7 +55,7 @@ impl Shared {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, WriterState> {
+    pub(super) fn lock(&self) -> MutexGuard<'_, WriterState> {
         // A panic while holding the lock cannot leave a half-written frame
         // behind that we would then continue: `broken` is set before writing.
         self.state
@@ -183,7 +152,7 @@ impl Shared {
     }
 }
 
-fn format_header(buf: &mut Vec<u8>, opcode: OpCode, len: usize) -> Result<()> {
+pub(super) fn format_header(buf: &mut Vec<u8>, opcode: OpCode, len: usize) -> Result<()> {
     let header = FrameHeader {
         opcode,
         ..FrameHeader::default()
@@ -192,142 +161,6 @@ fn format_header(buf: &mut Vec<u8>, opcode: OpCode, len: usize) -> Result<()> {
     header
         .format(len as u64, buf)
         .map_err(|e| Error::Io(io::Error::other(e.to_string())))
-}
-
-impl Shared {
-    /// Delivers from another thread (the reply listener) without ever
-    /// waiting on this client: written at once if the socket takes it,
-    /// otherwise queued for a drain thread; dropped if the queue is full.
-    pub fn deliver(self: &Arc<Self>, delivery: Delivery) {
-        let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
-        if outbox.queue.is_empty() && !outbox.draining {
-            match self.try_send(&delivery) {
-                TrySend::Sent | TrySend::Closed => return,
-                TrySend::Started => return self.start_drain(&mut outbox),
-                TrySend::NotStarted => {}
-            }
-        }
-        if outbox.queue.len() >= OUTBOX_LIMIT {
-            log::debug!("WebSocket outbox full; a delivery was dropped");
-            return;
-        }
-        outbox.queue.push_back(delivery);
-        if !outbox.draining {
-            self.start_drain(&mut outbox);
-        }
-    }
-
-    fn try_send(&self, delivery: &Delivery) -> TrySend {
-        let mut state = match self.state.try_lock() {
-            Ok(state) => state,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return TrySend::NotStarted,
-        };
-        if state.close_sent.is_some() || state.broken {
-            return TrySend::Closed;
-        }
-        if !state.pending.is_empty() {
-            return TrySend::NotStarted;
-        }
-        let (opcode, payload) = match delivery {
-            Delivery::Message(Message::Text(text)) => {
-                (OpCode::Data(Data::Text), text.as_bytes().to_vec())
-            }
-            Delivery::Message(Message::Binary(bytes)) => {
-                (OpCode::Data(Data::Binary), bytes.clone())
-            }
-            Delivery::Close(code) => (OpCode::Control(Control::Close), code.to_be_bytes().to_vec()),
-        };
-        let mut frame = Vec::with_capacity(payload.len() + 14);
-        if format_header(&mut frame, opcode, payload.len()).is_err() {
-            return TrySend::Closed;
-        }
-        frame.extend_from_slice(&payload);
-        let written = match self.stream.write_nonblocking(&frame) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
-            Err(_) => {
-                state.broken = true;
-                return TrySend::Closed;
-            }
-        };
-        if written > 0 {
-            match delivery {
-                Delivery::Message(_) => drop(self.messages_out.fetch_add(1, Ordering::Relaxed)),
-                Delivery::Close(code) => state.close_sent = Some(*code),
-            }
-        }
-        match written {
-            0 => TrySend::NotStarted,
-            n if n == frame.len() => TrySend::Sent,
-            n => {
-                state.pending = frame.split_off(n);
-                TrySend::Started
-            }
-        }
-    }
-
-    fn start_drain(self: &Arc<Self>, outbox: &mut Outbox) {
-        let shared = Arc::clone(self);
-        let spawned = std::thread::Builder::new()
-            .name("wsviews-drain".into())
-            .stack_size(64 * 1024)
-            .spawn(move || shared.drain());
-        match spawned {
-            Ok(_) => outbox.draining = true,
-            Err(e) => {
-                log::warn!(
-                    "cannot start a drain thread ({e}); {} deliveries dropped",
-                    outbox.queue.len()
-                );
-                outbox.queue.clear();
-            }
-        }
-    }
-
-    /// Sends the pending frame and queued deliveries, blocking as a view's
-    /// own send does, until the outbox is empty.
-    fn drain(&self) {
-        loop {
-            let next = self
-                .outbox
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .queue
-                .pop_front();
-            let Some(next) = next else {
-                let flushed = self.flush_pending();
-                let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
-                if outbox.queue.is_empty() || flushed.is_err() {
-                    outbox.queue.clear();
-                    outbox.draining = false;
-                    return;
-                }
-                continue;
-            };
-            let sent = match next {
-                Delivery::Message(message) => self.send_message(&message),
-                Delivery::Close(code) => self.close(Some(code), "").map(drop),
-            };
-            if sent.is_err() {
-                let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
-                outbox.queue.clear();
-                outbox.draining = false;
-                return;
-            }
-        }
-    }
-
-    fn flush_pending(&self) -> Result<()> {
-        let mut state = self.lock();
-        if !state.pending.is_empty() {
-            state.broken = true;
-            (&*self.stream).write_all(&state.pending)?;
-            state.pending = Vec::new();
-            state.broken = false;
-        }
-        Ok(())
-    }
 }
 
 fn write_all_vectored(mut stream: &Socket, mut head: &[u8], mut body: &[u8]) -> io::Result<()> {

@@ -4,6 +4,7 @@ mod frames;
 mod message;
 mod outbox;
 pub(crate) mod reader;
+mod validate;
 mod writer;
 
 use std::cell::RefCell;

@@ -110,6 +110,31 @@ fn unanswered_keepalive_ping_closes_with_1011_and_wait_returns_none() {
 }
 
 #[test]
+fn without_ping_interval_an_idle_websocket_outlives_the_head_timeout_unpinged() {
+    // The socket's read timeout during the request head must not follow it
+    // into the WebSocket: no ping, no close, however long it is idle.
+    let config = ServerConfig::default().head_timeout(Duration::from_millis(100));
+    let (server, seen) = start(config);
+    let stream = raw_websocket(server.addr(), "/seen");
+    stream
+        .set_read_timeout(Some(Duration::from_millis(600)))
+        .expect("timeout");
+    let mut byte = [0u8; 1];
+    let idle = (&stream).read(&mut byte);
+    assert!(
+        matches!(&idle, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut),
+        "the server sent something to an idle WebSocket: {idle:?} {byte:?}"
+    );
+    (&stream)
+        .write_all(&client_frame(true, 0x1, b"after a while"))
+        .expect("text");
+    assert_eq!(
+        seen.recv_timeout(TIMEOUT).expect("a message"),
+        Some(Message::Text("after a while".into()))
+    );
+}
+
+#[test]
 fn answered_keepalive_pings_keep_the_websocket_open() {
     let (server, seen) = start(pings());
     let stream = raw_websocket(server.addr(), "/seen");

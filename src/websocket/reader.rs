@@ -54,7 +54,9 @@ pub(crate) struct Inbound {
     queue: VecDeque<Message>,
     queued_bytes: usize,
     ended: Option<Ended>,
-    timeout: Option<Duration>,
+    /// The read timeout last set on the socket; `None` until the first set
+    /// (the socket still has the request head's timeout then).
+    timeout: Option<Option<Duration>>,
     pinged_at: Option<Instant>,
     pub messages_in: u64,
 }
@@ -147,8 +149,8 @@ impl Inbound {
     }
 
     fn set_timeout(&mut self, timeout: Option<Duration>) {
-        if self.timeout != timeout {
-            self.timeout = timeout;
+        if self.timeout != Some(timeout) {
+            self.timeout = Some(timeout);
             let _ = self.frames.stream().set_read_timeout(timeout);
         }
     }
@@ -164,7 +166,10 @@ impl Inbound {
         match read {
             Ok(Some(frame)) => {
                 self.frame_valid = 0;
-                self.pinged_at = None;
+                if self.pinged_at.take().is_some() && mode == Mode::Blocking {
+                    // Answered: back to the ping interval.
+                    self.set_timeout(self.limits.ping_interval);
+                }
                 match self.on_frame(frame, out) {
                     Ok(Some(message)) => {
                         self.messages_in += 1;
@@ -208,6 +213,7 @@ impl Inbound {
             Some(at) => {
                 self.set_timeout(Some(self.limits.ping_timeout.saturating_sub(at.elapsed())))
             }
+            None if self.limits.ping_interval.is_none() => self.set_timeout(None),
             None => {
                 if out.ping(b"wsviews").is_err() {
                     self.ended = Some(Ended::Dropped);

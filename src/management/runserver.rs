@@ -127,8 +127,8 @@ impl RunServer {
     /// SIGINT or SIGTERM, then shuts down gracefully and returns.
     ///
     /// # Errors
-    /// [`Error::Io`] if the address cannot be bound or a certificate file
-    /// cannot be read, [`Error::Config`] for an invalid setting, route or
+    /// [`Error::Io`](crate::Error::Io) if the address cannot be bound or a certificate file
+    /// cannot be read, [`Error::Config`](crate::Error::Config) for an invalid setting, route or
     /// certificate, or for `--cert` without the `tls` feature.
     pub fn run(&self, urlpatterns: Vec<URLPattern>) -> Result<()> {
         self.run_with_routing(urlpatterns, Vec::new())
@@ -139,7 +139,7 @@ impl RunServer {
     /// `urlpatterns` until the process is stopped.
     ///
     /// # Errors
-    /// As [`run`](Self::run), and [`Error::Config`] for a bad channel layer
+    /// As [`run`](Self::run), and [`Error::Config`](crate::Error::Config) for a bad channel layer
     /// URL or a malformed route.
     pub fn run_with_routing(
         &self,

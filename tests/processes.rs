@@ -3,6 +3,8 @@
 //! Redis stops and comes back mid-test without a crash.
 #![cfg(feature = "redis")]
 
+#[path = "support/examples.rs"]
+mod examples;
 #[path = "support/processes.rs"]
 mod processes;
 #[allow(dead_code)]

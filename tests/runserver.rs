@@ -3,6 +3,8 @@
 
 #[path = "support/demo.rs"]
 mod demo;
+#[path = "support/examples.rs"]
+mod examples;
 mod support;
 
 use std::io::{BufReader, Write};

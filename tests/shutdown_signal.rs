@@ -2,6 +2,8 @@
 //! closes an open WebSocket with 1001 and exits 0 within the shutdown
 //! deadline; it serves `./static` like Django's `runserver`.
 
+#[path = "support/examples.rs"]
+mod examples;
 mod support;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -12,23 +14,9 @@ use std::time::{Duration, Instant};
 
 use support::*;
 
-/// `target/debug/examples/demo`, next to this test's `deps/` directory;
-/// built first if a filtered `cargo test` did not build it.
+/// The demo binary, built with this test's features and profile.
 fn demo_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable");
-    let target = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    let demo = target.join("examples").join("demo");
-    if !demo.exists() {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", "demo"])
-            .status()
-            .expect("cargo build --example demo");
-        assert!(status.success());
-    }
-    demo
+    examples::example_binary("demo")
 }
 
 /// Starts `demo runserver` on a free port in `dir`, with `extra` options;

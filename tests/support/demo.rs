@@ -16,23 +16,9 @@ pub struct Demo {
     log: Arc<Mutex<Vec<String>>>,
 }
 
-/// The built demo binary, next to this test's executable; built on demand.
+/// The demo binary, built with this test's features and profile.
 pub fn demo_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    let dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target dir");
-    let binary = dir.join("examples").join("demo");
-    if !binary.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "demo"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the demo failed");
-    }
-    binary
+    crate::examples::example_binary("demo")
 }
 
 impl Demo {

@@ -3,52 +3,21 @@
 //! stopped by PID on drop; and a small WebSocket client for them.
 #![allow(dead_code)]
 
-use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use tungstenite::stream::MaybeTlsStream;
 
+use crate::examples::example_binary;
+
 /// How long a child process may take to start.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a test client waits for a message.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Builds example `name` (with the features this test was built with)
-/// once per test binary, and returns the path of its executable.
-pub fn example_binary(name: &str) -> PathBuf {
-    static BUILT: OnceLock<Mutex<HashSet<String>>> = OnceLock::new();
-    let mut built = BUILT
-        .get_or_init(Mutex::default)
-        .lock()
-        .unwrap_or_else(|p| p.into_inner());
-    let deps = std::env::current_exe().expect("test executable");
-    let profile_dir = deps
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target/<profile>");
-    let binary = profile_dir.join("examples").join(name);
-    if built.insert(name.to_owned()) {
-        let mut cargo = Command::new(env!("CARGO"));
-        cargo
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["build", "--quiet", "--example", name]);
-        if cfg!(feature = "redis") {
-            cargo.args(["--features", "redis"]);
-        }
-        if !cfg!(debug_assertions) {
-            cargo.arg("--release");
-        }
-        let status = cargo.status().expect("run cargo build");
-        assert!(status.success(), "cargo build --example {name} failed");
-    }
-    binary
-}
 
 /// A running example app.
 pub struct App {

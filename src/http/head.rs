@@ -91,10 +91,7 @@ pub(crate) fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
 impl Head {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::find_header(&self.headers, name)
     }
 
     /// Whether any value of header `name` lists `token` (comma-separated,

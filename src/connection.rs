@@ -16,7 +16,7 @@ use crate::http::response::HttpResponse;
 use crate::http::stream::{ConnReader, HeadFailure, HeadLimits};
 use crate::registry::Ticket;
 use crate::server::ServerState;
-use crate::socket::Socket;
+use crate::socket::{Socket, INHERITS_LISTENER_OPTIONS};
 use crate::views::{View, WebSocketPolicy};
 use crate::websocket::{ReadLimits, WebSocket};
 
@@ -28,13 +28,18 @@ pub(crate) fn serve_connection(
     ticket: Ticket,
 ) {
     let config = &state.config;
-    let _ = stream.set_write_timeout(Some(config.send_timeout));
+    if !INHERITS_LISTENER_OPTIONS {
+        let _ = stream.set_write_timeout(Some(config.send_timeout));
+    }
     ticket.set_idle();
+    // The listener's receive timeout, unless a TLS handshake changed it.
+    let inherited_read_timeout =
+        (INHERITS_LISTENER_OPTIONS && !stream.is_tls()).then_some(config.head_timeout);
     if let Err(e) = stream.handshake(config.head_timeout) {
         return crate::socket::log_handshake_failure(peer, &e);
     }
     let mut conn = Connection {
-        reader: ConnReader::new(stream),
+        reader: ConnReader::new(stream, inherited_read_timeout),
         peer,
         state,
         ticket,

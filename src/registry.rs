@@ -30,6 +30,9 @@ struct Entry {
 struct Inner {
     next_id: u64,
     entries: HashMap<u64, Entry>,
+    /// A shutdown waits for the registry to empty: only then is a leaving
+    /// connection worth a wake-up (a system call).
+    awaited: bool,
 }
 
 /// The live connections.
@@ -105,6 +108,7 @@ impl Registry {
     /// many are still open.
     pub fn wait_empty(&self, deadline: Instant) -> usize {
         let mut inner = self.lock();
+        inner.awaited = true;
         while !inner.entries.is_empty() {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
@@ -164,7 +168,7 @@ impl Drop for Ticket {
     fn drop(&mut self) {
         let mut inner = self.registry.lock();
         inner.entries.remove(&self.id);
-        if inner.entries.is_empty() {
+        if inner.entries.is_empty() && inner.awaited {
             self.registry.emptied.notify_all();
         }
     }

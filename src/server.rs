@@ -104,7 +104,7 @@ impl Server {
     ) -> Result<Server> {
         config.validate()?;
         let urls = URLResolver::new(urlpatterns).map_err(Error::Config)?;
-        let listener = listen(addr)?;
+        let listener = listen(addr, &config)?;
         let local_addr = listener.local_addr()?;
         let replies = Replies::start(config.get_channel_layer())?;
         let state = ServerState {
@@ -161,11 +161,16 @@ impl Server {
     }
 }
 
-fn listen(addr: impl ToSocketAddrs) -> Result<TcpListener> {
+/// Binds and listens; the options set here are inherited by accepted
+/// sockets where the OS copies them (see `INHERITS_LISTENER_OPTIONS`).
+fn listen(addr: impl ToSocketAddrs, config: &ServerConfig) -> Result<TcpListener> {
     let mut last = None;
     for addr in addr.to_socket_addrs()? {
         let socket = socket2::Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
         socket.set_reuse_address(true)?;
+        socket.set_tcp_nodelay(true)?;
+        socket.set_write_timeout(Some(config.send_timeout))?;
+        socket.set_read_timeout(Some(config.head_timeout))?;
         match socket
             .bind(&addr.into())
             .and_then(|()| socket.listen(LISTEN_BACKLOG))

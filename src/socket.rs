@@ -28,7 +28,9 @@ impl Acceptor {
 
     /// Wraps an accepted connection.
     pub fn wrap(&self, tcp: TcpStream) -> io::Result<Socket> {
-        let _ = tcp.set_nodelay(true);
+        if !INHERITS_LISTENER_OPTIONS {
+            let _ = tcp.set_nodelay(true);
+        }
         Ok(Socket {
             #[cfg(feature = "tls")]
             tls: self.tls.as_ref().map(TlsConfig::session).transpose()?,
@@ -36,6 +38,11 @@ impl Acceptor {
         })
     }
 }
+
+/// Whether an accepted socket starts with the listener's `TCP_NODELAY`,
+/// `SO_SNDTIMEO` and `SO_RCVTIMEO` (Linux copies them), so setting them once
+/// on the listener saves three system calls per connection.
+pub(crate) const INHERITS_LISTENER_OPTIONS: bool = cfg!(target_os = "linux");
 
 /// A client connection.
 #[derive(Debug)]

@@ -40,14 +40,18 @@ pub(crate) struct ConnReader {
     stream: Arc<Socket>,
     buf: Vec<u8>,
     pos: usize,
+    /// The read timeout the socket has now, when known.
+    timeout: Option<Duration>,
 }
 
 impl ConnReader {
-    pub fn new(stream: Arc<Socket>) -> Self {
+    /// A reader over `stream`, whose read timeout is `timeout` if known.
+    pub fn new(stream: Arc<Socket>, timeout: Option<Duration>) -> Self {
         ConnReader {
             stream,
             buf: Vec::new(),
             pos: 0,
+            timeout,
         }
     }
 
@@ -57,9 +61,13 @@ impl ConnReader {
     }
 
     /// Sets the timeout that applies to each following read of the socket.
-    pub fn set_timeout(&self, timeout: Duration) -> io::Result<()> {
-        self.stream
-            .set_read_timeout(Some(timeout.max(Duration::from_millis(1))))
+    pub fn set_timeout(&mut self, timeout: Duration) -> io::Result<()> {
+        let timeout = timeout.max(Duration::from_millis(1));
+        if self.timeout != Some(timeout) {
+            self.stream.set_read_timeout(Some(timeout))?;
+            self.timeout = Some(timeout);
+        }
+        Ok(())
     }
 
     /// Reads the next request head.

@@ -39,6 +39,13 @@ impl Acceptor {
     }
 }
 
+/// Flags of a send that never waits; on Linux also never raises SIGPIPE
+/// (elsewhere Rust programs ignore SIGPIPE already).
+#[cfg(target_os = "linux")]
+const NONBLOCKING_SEND: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+#[cfg(not(target_os = "linux"))]
+const NONBLOCKING_SEND: libc::c_int = libc::MSG_DONTWAIT;
+
 /// Whether an accepted socket starts with the listener's `TCP_NODELAY`,
 /// `SO_SNDTIMEO` and `SO_RCVTIMEO` (Linux copies them), so setting them once
 /// on the listener saves three system calls per connection.
@@ -133,9 +140,7 @@ impl Socket {
     /// `WouldBlock` if nothing fits.
     pub fn write_nonblocking(&self, buf: &[u8]) -> io::Result<usize> {
         loop {
-            match SockRef::from(&self.tcp)
-                .send_with_flags(buf, libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL)
-            {
+            match SockRef::from(&self.tcp).send_with_flags(buf, NONBLOCKING_SEND) {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => return other,
             }

@@ -8,7 +8,6 @@ mod support;
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::sync::mpsc;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use support::*;
@@ -32,20 +31,9 @@ fn echo(request: &Request) -> wsviews::Result<()> {
 /// Routes for these tests; `/seen` reports every message its view receives,
 /// then `None` when `wait()` ends.
 fn urls(seen: mpsc::Sender<Option<Message>>) -> Vec<URLPattern> {
-    let seen = Mutex::new(seen);
     vec![
         path("echo", require_websocket(echo)),
-        path(
-            "seen",
-            require_websocket(move |request: &Request| {
-                let websocket = request.websocket().expect("a WebSocket");
-                let seen = seen.lock().expect("lock").clone();
-                while let Some(message) = websocket.wait() {
-                    let _ = seen.send(Some(message));
-                }
-                let _ = seen.send(None);
-            }),
-        ),
+        seen_view(seen),
         path(
             "panic",
             require_websocket(|_: &Request| -> () { panic!("view bug") }),

@@ -14,7 +14,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use support::*;
-use wsviews::{path, require_websocket, HttpResponse, Message, Request, ServerConfig, URLPattern};
+use wsviews::{path, HttpResponse, Message, Request, ServerConfig, URLPattern};
 
 /// Every log line of this test binary, so tests can check what was logged.
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -55,20 +55,9 @@ fn wait_for_log(needles: &[&str]) {
 }
 
 fn urls(seen: mpsc::Sender<Option<Message>>) -> Vec<URLPattern> {
-    let seen = Mutex::new(seen);
     vec![
         path("plain", |_: &Request| HttpResponse::text(200, "plain")),
-        path(
-            "seen",
-            require_websocket(move |request: &Request| {
-                let websocket = request.websocket().expect("a WebSocket");
-                let seen = seen.lock().expect("lock").clone();
-                while let Some(message) = websocket.wait() {
-                    let _ = seen.send(Some(message));
-                }
-                let _ = seen.send(None);
-            }),
-        ),
+        seen_view(seen),
     ]
 }
 

@@ -162,3 +162,20 @@ pub fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// `/seen`: a WebSocket view that reports every message it receives on
+/// `seen`, then `None` when `wait()` returns `None`.
+pub fn seen_view(seen: std::sync::mpsc::Sender<Option<wsviews::Message>>) -> wsviews::URLPattern {
+    let seen = std::sync::Mutex::new(seen);
+    wsviews::path(
+        "seen",
+        wsviews::require_websocket(move |request: &wsviews::Request| {
+            let websocket = request.websocket().expect("a WebSocket");
+            let seen = seen.lock().expect("lock").clone();
+            while let Some(message) = websocket.wait() {
+                let _ = seen.send(Some(message));
+            }
+            let _ = seen.send(None);
+        }),
+    )
+}

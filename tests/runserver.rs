@@ -1,45 +1,46 @@
 //! The demo app run through `runserver`, as a user runs it: every route, the
 //! access log, and `--multithreaded` against one connection at a time.
 
-#[path = "support/demo.rs"]
-mod demo;
 #[path = "support/examples.rs"]
 mod examples;
+#[path = "support/processes.rs"]
+mod processes;
 mod support;
 
 use std::io::{BufReader, Write};
 use std::process::Command;
 
-use demo::{demo_binary, Demo};
+use examples::example_binary;
+use processes::App;
 use support::*;
 use tungstenite::Message as WsMessage;
 
 fn ws(
-    demo: &Demo,
+    demo: &App,
     path: &str,
 ) -> tungstenite::WebSocket<tungstenite::stream::MaybeTlsStream<std::net::TcpStream>> {
-    let stream = connect(demo.addr);
-    let url = format!("ws://{}{path}", demo.addr);
+    let stream = connect(demo.addr());
+    let url = format!("ws://{}{path}", demo.addr());
     tungstenite::client(url, tungstenite::stream::MaybeTlsStream::Plain(stream))
         .expect("handshake")
         .0
 }
 
-fn get(demo: &Demo, target: &str) -> TestResponse {
+fn get(demo: &App, target: &str) -> TestResponse {
     raw_request(
-        demo.addr,
+        demo.addr(),
         format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes(),
     )
 }
 
 #[test]
 fn demo_routes() {
-    let demo = Demo::start(&["--multithreaded"]);
+    let demo = App::server("demo", &["--multithreaded"]);
     let plain = get(&demo, "/plain");
     assert_eq!((plain.status, plain.text()), (200, "plain".into()));
-    demo.wait_for_log("\"GET /plain HTTP/1.1\" 200 5");
+    demo.wait_for_log("\"GET /plain HTTP/1.1\" 200 5", TIMEOUT);
     assert_eq!(
-        raw_request(demo.addr, handshake("/plain", &[]).as_bytes()).status,
+        raw_request(demo.addr(), handshake("/plain", &[]).as_bytes()).status,
         400
     );
 
@@ -73,7 +74,7 @@ fn demo_routes() {
     };
     echo.close(Some(normal)).unwrap();
     while echo.read().is_ok() {}
-    let session = demo.wait_for_log("WebSocket /echo closed after");
+    let session = demo.wait_for_log("WebSocket /echo closed after", TIMEOUT);
     assert!(
         session.contains("2 messages in, 2 out, close code 1000"),
         "{session}"
@@ -82,7 +83,7 @@ fn demo_routes() {
 
 #[test]
 fn rohrpost_route_answers_ping() {
-    let demo = Demo::start(&["--multithreaded"]);
+    let demo = App::server("demo", &["--multithreaded"]);
     let mut socket = ws(&demo, "/rohrpost");
     socket
         .send(WsMessage::text(
@@ -102,13 +103,13 @@ fn rohrpost_route_answers_ping() {
 
 #[test]
 fn without_multithreaded_one_connection_is_served_at_a_time() {
-    let demo = Demo::start(&[]);
+    let demo = App::server("demo", &[]);
     let mut socket = ws(&demo, "/echo");
     socket.send(WsMessage::text("hold")).unwrap();
     assert_eq!(socket.read().unwrap(), WsMessage::text("hold"));
-    demo.wait_for_log("other requests wait until it closes");
+    demo.wait_for_log("other requests wait until it closes", TIMEOUT);
 
-    let waiting = connect(demo.addr);
+    let waiting = connect(demo.addr());
     waiting
         .set_read_timeout(Some(std::time::Duration::from_millis(300)))
         .unwrap();
@@ -129,7 +130,7 @@ fn without_multithreaded_one_connection_is_served_at_a_time() {
 
 #[test]
 fn with_multithreaded_requests_are_served_while_a_websocket_is_open() {
-    let demo = Demo::start(&["--multithreaded"]);
+    let demo = App::server("demo", &["--multithreaded"]);
     let mut socket = ws(&demo, "/echo");
     socket.send(WsMessage::text("hold")).unwrap();
     assert_eq!(socket.read().unwrap(), WsMessage::text("hold"));
@@ -141,7 +142,7 @@ fn with_multithreaded_requests_are_served_while_a_websocket_is_open() {
 
 #[test]
 fn max_message_size_flag() {
-    let demo = Demo::start(&["--multithreaded", "--max-message-size", "100"]);
+    let demo = App::server("demo", &["--multithreaded", "--max-message-size", "100"]);
     let mut socket = ws(&demo, "/echo");
     socket.send(WsMessage::text("x".repeat(100))).unwrap();
     assert_eq!(socket.read().unwrap(), WsMessage::text("x".repeat(100)));
@@ -154,21 +155,21 @@ fn max_message_size_flag() {
 
 #[test]
 fn help_and_usage_errors() {
-    let help = Command::new(demo_binary())
+    let help = Command::new(example_binary("demo"))
         .args(["runserver", "--help"])
         .output()
         .unwrap();
     assert!(help.status.success());
     assert!(String::from_utf8_lossy(&help.stdout).contains("--multithreaded"));
-    let bad = Command::new(demo_binary())
+    let bad = Command::new(example_binary("demo"))
         .args(["runserver", "--bogus"])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown option \"--bogus\""));
-    let taken = Demo::start(&[]);
-    let busy = Command::new(demo_binary())
-        .args(["runserver", &taken.addr.to_string()])
+    let taken = App::server("demo", &[]);
+    let busy = Command::new(example_binary("demo"))
+        .args(["runserver", &taken.addr().to_string()])
         .output()
         .unwrap();
     assert_eq!(busy.status.code(), Some(1));

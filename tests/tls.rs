@@ -2,10 +2,10 @@
 //! time and rustls as the client.
 #![cfg(feature = "tls")]
 
-#[path = "support/demo.rs"]
-mod demo;
 #[path = "support/examples.rs"]
 mod examples;
+#[path = "support/processes.rs"]
+mod processes;
 mod support;
 
 use std::io::{BufReader, Write};
@@ -262,14 +262,17 @@ fn bad_pem_files_are_errors() {
 fn runserver_serves_https_and_wss_with_cert_and_key() {
     let cert = Certificate::new();
     let (cert_pem, key_pem) = (cert.dir.join("cert.pem"), cert.dir.join("key.pem"));
-    let demo = demo::Demo::start(&[
-        "--multithreaded",
-        "--cert",
-        cert_pem.to_str().expect("utf-8 path"),
-        "--key",
-        key_pem.to_str().expect("utf-8 path"),
-    ]);
-    let mut stream = cert.connect(demo.addr);
+    let demo = processes::App::server(
+        "demo",
+        &[
+            "--multithreaded",
+            "--cert",
+            cert_pem.to_str().expect("utf-8 path"),
+            "--key",
+            key_pem.to_str().expect("utf-8 path"),
+        ],
+    );
+    let mut stream = cert.connect(demo.addr());
     stream
         .write_all(b"GET /plain HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .expect("request");
@@ -279,7 +282,7 @@ fn runserver_serves_https_and_wss_with_cert_and_key() {
         (200, "plain".to_owned())
     );
 
-    let stream = cert.connect(demo.addr);
+    let stream = cert.connect(demo.addr());
     let (mut ws, _) = tungstenite::client("wss://localhost/echo", stream).expect("wss handshake");
     ws.send(tungstenite::Message::text("over TLS"))
         .expect("send");

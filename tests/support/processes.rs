@@ -1,11 +1,12 @@
 //! The example apps as child processes: `runserver` on a free port (read
 //! back from its start-up line) or `runworker`, with their log captured,
-//! stopped by PID on drop; and a small WebSocket client for them.
+//! signalled and stopped by PID; and a small WebSocket client for them.
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -19,7 +20,7 @@ const START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long a test client waits for a message.
 pub const TIMEOUT: Duration = Duration::from_secs(5);
 
-/// A running example app.
+/// A running example app, stopped by PID when dropped.
 pub struct App {
     child: Child,
     /// Where `runserver` listens (unset for `runworker`).
@@ -27,20 +28,36 @@ pub struct App {
     log: Arc<Mutex<String>>,
 }
 
+/// The line `runserver` prints once it listens.
+const SERVER_READY: &str = "Starting development server at ";
+
 impl App {
     /// `example runserver 127.0.0.1:0 --multithreaded ARGS...`, once it
     /// listens.
     pub fn runserver(example: &str, args: &[&str]) -> App {
-        let mut full = vec!["runserver", "127.0.0.1:0", "--multithreaded"];
+        let mut full = vec!["--multithreaded"];
         full.extend_from_slice(args);
-        let mut app = App::spawn(example, &full, "Starting development server at http://");
-        let log = app.log.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        let addr = log
-            .lines()
-            .find_map(|l| l.split("http://").nth(1))
+        App::server(example, &full)
+    }
+
+    /// `example runserver 127.0.0.1:0 ARGS...` (exactly these options), once
+    /// it listens.
+    pub fn server(example: &str, args: &[&str]) -> App {
+        App::server_in(example, None, args)
+    }
+
+    /// As [`server`](Self::server), run in directory `dir`.
+    pub fn server_in(example: &str, dir: Option<&Path>, args: &[&str]) -> App {
+        let mut full = vec!["runserver", "127.0.0.1:0"];
+        full.extend_from_slice(args);
+        let mut app = App::spawn(example, dir, &full, SERVER_READY);
+        let banner = app.wait_for_log(SERVER_READY, START_TIMEOUT);
+        let addr = banner
+            .split("://")
+            .nth(1)
             .and_then(|rest| rest.split('/').next())
             .and_then(|addr| addr.parse().ok());
-        app.addr = Some(addr.expect("runserver printed its address"));
+        app.addr = Some(addr.unwrap_or_else(|| panic!("no address in {banner:?}")));
         app
     }
 
@@ -48,18 +65,21 @@ impl App {
     pub fn runworker(example: &str, args: &[&str]) -> App {
         let mut full = vec!["runworker"];
         full.extend_from_slice(args);
-        App::spawn(example, &full, "Running worker")
+        App::spawn(example, None, &full, "Running worker")
     }
 
-    fn spawn(example: &str, args: &[&str], ready_line: &str) -> App {
-        let mut child = Command::new(example_binary(example))
+    fn spawn(example: &str, dir: Option<&Path>, args: &[&str], ready_line: &str) -> App {
+        let mut command = Command::new(example_binary(example));
+        command
             .args(args)
             .env("RUST_LOG", "info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start the example");
+            .stderr(Stdio::piped());
+        if let Some(dir) = dir {
+            command.current_dir(dir);
+        }
+        let mut child = command.spawn().expect("start the example");
         let log = Arc::new(Mutex::new(String::new()));
         capture(child.stdout.take().expect("stdout"), Arc::clone(&log));
         capture(child.stderr.take().expect("stderr"), Arc::clone(&log));
@@ -82,15 +102,41 @@ impl App {
         self.log.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
 
-    /// Waits until the process printed `needle`; fails the test otherwise.
-    pub fn wait_for_log(&self, needle: &str, timeout: Duration) {
+    /// Waits until the process printed a line containing `needle`, and
+    /// returns that line; fails the test otherwise.
+    pub fn wait_for_log(&self, needle: &str, timeout: Duration) -> String {
         let deadline = Instant::now() + timeout;
-        while !self.log().contains(needle) {
+        loop {
+            if let Some(line) = self.log().lines().find(|l| l.contains(needle)) {
+                return line.to_owned();
+            }
             assert!(
                 Instant::now() < deadline,
                 "{needle:?} not logged within {timeout:?}; log:\n{}",
                 self.log()
             );
+            thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Sends `signal` (`"TERM"`, `"INT"`) to the process.
+    pub fn signal(&self, signal: &str) {
+        let status = Command::new("kill")
+            .args([format!("-{signal}"), self.child.id().to_string()])
+            .status()
+            .expect("kill");
+        assert!(status.success(), "kill -{signal} failed");
+    }
+
+    /// Waits for the process to exit by itself; fails the test if it has
+    /// not within `within`.
+    pub fn wait_exit(&mut self, within: Duration) -> ExitStatus {
+        let deadline = Instant::now() + within;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "did not exit within {within:?}");
             thread::sleep(Duration::from_millis(10));
         }
     }

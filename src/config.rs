@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer};
+use crate::websocket::ReadLimits;
 
 /// Settings for a [`Server`](crate::Server), with a sane default for each.
 ///
@@ -273,6 +274,17 @@ impl ServerConfig {
             return fail("timeouts and the ping interval must be longer than zero");
         }
         Ok(())
+    }
+
+    /// The limits and timers of a WebSocket's read side.
+    pub(crate) fn read_limits(&self) -> ReadLimits {
+        ReadLimits {
+            max_message: self.max_message_size,
+            max_frame: self.max_frame_size,
+            queue_bytes: self.read_queue_size,
+            ping_interval: self.ping_interval,
+            ping_timeout: self.ping_timeout,
+        }
     }
 
     /// Whether `origin` may open a WebSocket.

@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::consumers;
-use crate::handshake::{is_upgrade_request, select_protocol, validate_handshake};
+use crate::handshake::{
+    is_upgrade_request, select_protocol, validate_handshake, Handshake, Rejection,
+};
 use crate::http::body::read_body;
 use crate::http::head::Head;
 use crate::http::request::Request;
@@ -18,7 +20,7 @@ use crate::registry::Ticket;
 use crate::server::ServerState;
 use crate::socket::{Socket, INHERITS_LISTENER_OPTIONS};
 use crate::views::{View, WebSocketPolicy};
-use crate::websocket::{ReadLimits, WebSocket};
+use crate::websocket::WebSocket;
 
 /// Serves one accepted connection until it closes.
 pub(crate) fn serve_connection(
@@ -186,84 +188,94 @@ impl Connection<'_> {
         }
     }
 
+    /// Answers a WebSocket handshake and runs the view's session; the
+    /// connection ends with it.
     fn websocket(
         &mut self,
         exchange: &Exchange,
         mut request: Request,
         view: &View,
-        handshake: Result<crate::handshake::Handshake, crate::handshake::Rejection>,
+        handshake: Result<Handshake, Rejection>,
     ) -> bool {
-        let config = &self.state.config;
-        if view.policy == WebSocketPolicy::Reject && !config.accept_all_websockets {
-            self.respond(
-                exchange,
-                HttpResponse::bad_request("This view does not accept WebSocket connections"),
-            );
-            return false;
-        }
-        let handshake = match handshake {
+        let handshake = match self.check_handshake(&request, view, handshake) {
             Ok(handshake) => handshake,
-            Err(rejection) => {
-                let mut response =
-                    HttpResponse::bad_request(rejection.reason).with_status(rejection.status);
-                if rejection.status == 426 {
-                    response.set_header("Sec-WebSocket-Version", "13");
-                }
-                self.respond(exchange, response);
+            Err(refusal) => {
+                self.respond(exchange, refusal);
                 return false;
             }
         };
-        if !config.origin_allowed(request.header("Origin")) {
-            log::warn!(
-                "{}: WebSocket from origin {:?} refused",
-                self.peer,
-                request.header("Origin")
-            );
-            self.respond(exchange, HttpResponse::forbidden("Origin not allowed"));
-            return false;
-        }
         let protocol = select_protocol(&handshake.offered_protocols, &view.protocols);
         if let Err(e) = write_switching(&self.stream(), &handshake.accept, protocol.as_deref()) {
             log::debug!("{}: handshake reply not sent: {e}", self.peer);
             return false;
         }
         log::info!(target: "wsviews::access", "\"{}\" 101 -", exchange.line);
-        let limits = ReadLimits {
-            max_message: config.max_message_size,
-            max_frame: config.max_frame_size,
-            queue_bytes: config.read_queue_size,
-            ping_interval: config.ping_interval,
-            ping_timeout: config.ping_timeout,
-        };
-        let mut websocket =
-            WebSocket::new(self.stream(), self.reader.take_buffered(), limits, protocol);
-        self.ticket.set_websocket(websocket.sender());
-        let replies = &self.state.replies;
-        let reply_channel = match replies.open(websocket.sender()) {
-            Ok(channel) => Some(channel),
-            Err(e) => {
-                log::warn!("{}: no reply channel, so no groups ({e})", self.peer);
-                None
-            }
-        };
-        if let Some(channel) = &reply_channel {
-            websocket.set_reply(Arc::clone(replies.layer()), channel.clone());
-        }
-        if self.state.stopping() {
-            let _ = websocket.close_with(1001, "server shutting down");
-        }
-        if !config.multithreaded {
+        if !self.state.config.multithreaded {
             log::warn!(
                 "WebSocket opened on {}; other requests wait until it closes (run with --multithreaded to serve them concurrently)",
                 request.path()
             );
         }
+        let (websocket, reply_channel) = self.open_websocket(protocol);
         request.websocket = Some(websocket);
-        run_session(request, view, config.close_timeout);
+        run_session(request, view, self.state.config.close_timeout);
         if let Some(channel) = reply_channel {
-            replies.close(&channel);
+            self.state.replies.close(&channel);
         }
         false
+    }
+
+    /// The handshake, if the view takes WebSockets, the handshake is valid
+    /// and its origin allowed; otherwise the response that refuses it.
+    fn check_handshake(
+        &self,
+        request: &Request,
+        view: &View,
+        handshake: Result<Handshake, Rejection>,
+    ) -> Result<Handshake, HttpResponse> {
+        let config = &self.state.config;
+        if view.policy == WebSocketPolicy::Reject && !config.accept_all_websockets {
+            let reason = "This view does not accept WebSocket connections";
+            return Err(HttpResponse::bad_request(reason));
+        }
+        let handshake = handshake.map_err(|rejection| {
+            let response =
+                HttpResponse::bad_request(rejection.reason).with_status(rejection.status);
+            match rejection.status {
+                426 => response.with_header("Sec-WebSocket-Version", "13"),
+                _ => response,
+            }
+        })?;
+        let origin = request.header("Origin");
+        if !config.origin_allowed(origin) {
+            log::warn!("{}: WebSocket from origin {origin:?} refused", self.peer);
+            return Err(HttpResponse::forbidden("Origin not allowed"));
+        }
+        Ok(handshake)
+    }
+
+    /// The WebSocket over this connection, registered for shutdown and given
+    /// a reply channel (returned too, to close after the session).
+    fn open_websocket(&mut self, protocol: Option<String>) -> (WebSocket, Option<String>) {
+        let limits = self.state.config.read_limits();
+        let buffered = self.reader.take_buffered();
+        let mut websocket = WebSocket::new(self.stream(), buffered, limits, protocol);
+        self.ticket.set_websocket(websocket.sender());
+        let replies = &self.state.replies;
+        let reply_channel = match replies.open(websocket.sender()) {
+            Ok(channel) => {
+                websocket.set_reply(Arc::clone(replies.layer()), channel.clone());
+                Some(channel)
+            }
+            Err(e) => {
+                log::warn!("{}: no reply channel, so no groups ({e})", self.peer);
+                None
+            }
+        };
+        if self.state.stopping() {
+            let _ = websocket.close_with(1001, "server shutting down");
+        }
+        (websocket, reply_channel)
     }
 }
 

@@ -232,16 +232,7 @@ pub fn read_response(reader: &mut impl BufRead, head_only: bool) -> io::Result<T
     let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidData, e);
     response.parse(&head).map_err(|e| invalid(e.to_string()))?;
     let status = response.code.ok_or_else(|| invalid("no status".into()))?;
-    let headers: Vec<(String, String)> = response
-        .headers
-        .iter()
-        .map(|h| {
-            (
-                h.name.to_owned(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
-        .collect();
+    let headers = crate::http::owned_headers(response.headers);
     let mut result = TestResponse {
         status,
         headers,

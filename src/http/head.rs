@@ -57,16 +57,7 @@ pub(crate) fn parse_head(
     else {
         return Err(HeadError::Malformed("incomplete request line".into()));
     };
-    let headers = request
-        .headers
-        .iter()
-        .map(|h| {
-            (
-                h.name.to_owned(),
-                String::from_utf8_lossy(h.value).into_owned(),
-            )
-        })
-        .collect();
+    let headers = super::owned_headers(request.headers);
     let head = Head {
         method: method.to_owned(),
         target: target.to_owned(),

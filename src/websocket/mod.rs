@@ -225,7 +225,7 @@ impl WebSocket {
         let _ = self.shared.close(Some(code), "");
         let mut inbound = self.inbound.borrow_mut();
         inbound.drain_until_closed(&self.shared, Instant::now() + timeout);
-        let _ = inbound_stream_shutdown(&self.shared);
+        let _ = self.shared.stream().shutdown(Shutdown::Both);
         SessionEnd {
             messages_in: inbound.messages_in,
             messages_out: self.shared.messages_out(),
@@ -233,10 +233,6 @@ impl WebSocket {
             ended: inbound.ended(),
         }
     }
-}
-
-fn inbound_stream_shutdown(shared: &Shared) -> std::io::Result<()> {
-    shared.stream().shutdown(Shutdown::Both)
 }
 
 /// What a finished WebSocket session did, for the access log.

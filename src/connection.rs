@@ -11,7 +11,7 @@ use crate::consumers;
 use crate::handshake::{
     is_upgrade_request, select_protocol, validate_handshake, Handshake, Rejection,
 };
-use crate::http::body::read_body;
+use crate::http::body::{read_body, BodyError};
 use crate::http::head::Head;
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
@@ -110,41 +110,10 @@ impl Connection<'_> {
     fn handle(&mut self, head: Head) -> bool {
         let config = &self.state.config;
         let stream = self.stream();
-        let body = match read_body(&mut self.reader, &mut &*stream, &head, config.max_body_size) {
-            Ok(body) => body,
-            Err(error) => {
-                match error.status_and_reason() {
-                    Some((status, reason)) => {
-                        log::warn!(
-                            "{}: \"{} {}\" {status} {reason}",
-                            self.peer,
-                            head.method,
-                            head.target
-                        );
-                        let _ = write_response(
-                            &stream,
-                            HttpResponse::text(status, reason),
-                            head.minor_version,
-                            false,
-                        );
-                    }
-                    None => {
-                        if let crate::http::body::BodyError::Io(e) = &error {
-                            log::debug!("{}: request body not received: {e}", self.peer);
-                        }
-                    }
-                }
-                return false;
-            }
+        let Some(body) = self.read_body(&head) else {
+            return false;
         };
-        let line = format!("{} {} {}", head.method, head.target, head.protocol());
-        let exchange = Exchange {
-            line,
-            minor: head.minor_version,
-            keep_alive: head.wants_keep_alive(),
-            head_only: head.method.eq_ignore_ascii_case("HEAD"),
-            upgrade: is_upgrade_request(&head),
-        };
+        let exchange = Exchange::of(&head);
         let handshake = exchange.upgrade.then(|| validate_handshake(&head));
         let mut request = Request::new(head, body, self.peer, self.state.local_addr);
         crate::proxy::identify_client(&mut request, &config.trusted_proxies, stream.is_tls());
@@ -171,6 +140,26 @@ impl Connection<'_> {
                 self.respond(&exchange, response)
             }
         }
+    }
+
+    /// The request's body; `None` (after answering 400/413/501, or losing
+    /// the client) ends the connection.
+    fn read_body(&mut self, head: &Head) -> Option<Vec<u8>> {
+        let stream = self.stream();
+        let max = self.state.config.max_body_size;
+        let error = match read_body(&mut self.reader, &mut &*stream, head, max) {
+            Ok(body) => return Some(body),
+            Err(error) => error,
+        };
+        if let Some((status, reason)) = error.status_and_reason() {
+            let (method, target) = (&head.method, &head.target);
+            log::warn!("{}: \"{method} {target}\" {status} {reason}", self.peer);
+            let response = HttpResponse::text(status, reason);
+            let _ = write_response(&stream, response, head.minor_version, false);
+        } else if let BodyError::Io(e) = &error {
+            log::debug!("{}: request body not received: {e}", self.peer);
+        }
+        None
     }
 
     fn respond(&self, exchange: &Exchange, response: HttpResponse) -> bool {
@@ -286,6 +275,18 @@ struct Exchange {
     keep_alive: bool,
     head_only: bool,
     upgrade: bool,
+}
+
+impl Exchange {
+    fn of(head: &Head) -> Self {
+        Exchange {
+            line: format!("{} {} {}", head.method, head.target, head.protocol()),
+            minor: head.minor_version,
+            keep_alive: head.wants_keep_alive(),
+            head_only: head.method.eq_ignore_ascii_case("HEAD"),
+            upgrade: is_upgrade_request(head),
+        }
+    }
 }
 
 /// Runs a WebSocket view, then closes with 1000 (1011 if it panicked or

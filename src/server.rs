@@ -138,8 +138,9 @@ impl Server {
     /// Accepts and serves connections on this thread until shut down.
     ///
     /// # Errors
-    /// Only if the listening socket itself fails for good; errors of single
-    /// connections are logged and never end the loop.
+    /// None today: accept errors (a reset connection, running out of file
+    /// descriptors) are logged and the loop backs off and goes on. The
+    /// `Result` leaves room for a listener that fails for good.
     pub fn serve(self) -> Result<()> {
         accept_loop(&self.listener, &self.state);
         Ok(())

@@ -82,6 +82,8 @@ mod memory;
 mod names;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
+mod redis_pool;
 
 #[cfg(feature = "redis")]
 pub use self::redis::RedisLayer;

@@ -18,23 +18,16 @@
 //! Connections: see [`RedisLayer`].
 
 use std::fmt;
-use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime};
 
-use redis::{Client, Connection, RedisError, Script};
+use redis::Script;
 
 use super::names::{self, queue_of};
+use super::redis_pool::RedisPool;
 use super::LayerConfig;
 use crate::{Error, Result};
 
 mod ops;
-
-/// How long opening a connection (TCP connect and handshake) may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(2);
-/// How long one command may wait for its reply, beyond a `BLPOP`'s own wait.
-const IO_TIMEOUT: Duration = Duration::from_secs(3);
-/// How many idle connections the layer keeps open for later operations.
-const MAX_IDLE: usize = 16;
 
 const MSG_PREFIX: &str = "wsviews:msg:";
 const QUEUE_PREFIX: &str = "wsviews:queue:";
@@ -90,11 +83,8 @@ return full
 /// Clocks: group membership expiry uses this machine's clock, so machines
 /// sharing a Redis should keep their clocks in sync.
 pub struct RedisLayer {
-    client: Client,
-    /// `host:port/db`, for `Debug` and errors (the URL may hold a password).
-    address: String,
+    pool: RedisPool,
     config: LayerConfig,
-    idle: Mutex<Vec<Connection>>,
     send_script: Script,
 }
 
@@ -117,70 +107,11 @@ impl RedisLayer {
     /// invalid (see [`LayerConfig::validate`]).
     pub fn from_url_with_config(url: &str, config: LayerConfig) -> Result<Self> {
         config.validate()?;
-        let client = Client::open(url)
-            .map_err(|e| Error::Config(format!("invalid Redis URL: {}", e.category())))?;
-        let info = client.get_connection_info();
-        let address = format!("{}/{}", info.addr(), info.redis_settings().db());
         Ok(RedisLayer {
-            client,
-            address,
+            pool: RedisPool::open(url)?,
             config,
-            idle: Mutex::default(),
             send_script: Script::new(SEND_SCRIPT),
         })
-    }
-
-    /// Runs `op` on a pooled connection, or a new one; pools it again only
-    /// if `op` succeeded.
-    fn with_connection<T>(
-        &self,
-        op: impl FnOnce(&mut Connection) -> redis::RedisResult<T>,
-    ) -> Result<T> {
-        let mut connection = self.checkout()?;
-        match op(&mut connection) {
-            Ok(value) => {
-                self.checkin(connection);
-                Ok(value)
-            }
-            Err(e) => Err(self.failure(e)),
-        }
-    }
-
-    fn checkout(&self) -> Result<Connection> {
-        if let Some(connection) = self.idle_lock().pop() {
-            return Ok(connection);
-        }
-        let connection = self
-            .client
-            .get_connection_with_timeout(CONNECT_TIMEOUT)
-            .map_err(|e| self.failure(e))?;
-        connection
-            .set_read_timeout(Some(IO_TIMEOUT))
-            .and_then(|()| connection.set_write_timeout(Some(IO_TIMEOUT)))
-            .map_err(|e| self.failure(e))?;
-        log::debug!("channel layer: connected to Redis at {}", self.address);
-        Ok(connection)
-    }
-
-    fn checkin(&self, connection: Connection) {
-        let mut idle = self.idle_lock();
-        if idle.len() < MAX_IDLE {
-            idle.push(connection);
-        }
-    }
-
-    fn idle_lock(&self) -> MutexGuard<'_, Vec<Connection>> {
-        self.idle.lock().unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Turns a Redis failure into [`Error::Layer`]. After a failure, any
-    /// idle connection is suspect too (Redis may have restarted): drop them.
-    fn failure(&self, e: RedisError) -> Error {
-        if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
-            self.idle_lock().clear();
-        }
-        log::debug!("channel layer: Redis at {} failed: {e}", self.address);
-        Error::Layer(format!("Redis at {}: {e}", self.address))
     }
 
     /// Runs the send script for `channels`, returning the ones that were full.
@@ -195,7 +126,7 @@ impl RedisLayer {
             .arg(self.config.capacity)
             .arg(self.config.inbox_capacity)
             .arg(millis(self.config.expiry));
-        let full: Vec<usize> = self.with_connection(|c| invocation.invoke(c))?;
+        let full: Vec<usize> = self.pool.with_connection(|c| invocation.invoke(c))?;
         let full = full.into_iter().filter_map(|n| n.checked_sub(1));
         Ok(full.filter_map(|i| channels.get(i).cloned()).collect())
     }
@@ -204,9 +135,9 @@ impl RedisLayer {
 impl fmt::Debug for RedisLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RedisLayer")
-            .field("address", &self.address)
+            .field("address", &self.pool.address())
             .field("config", &self.config)
-            .field("idle_connections", &self.idle_lock().len())
+            .field("idle_connections", &self.pool.idle_count())
             .finish()
     }
 }

@@ -4,9 +4,8 @@ use std::time::{Duration, Instant};
 
 use redis::{Connection, RedisResult};
 
-use super::{
-    channel_of, group_key, millis, now_millis, queue_key, session_key, RedisLayer, IO_TIMEOUT,
-};
+use super::{channel_of, group_key, millis, now_millis, queue_key, session_key, RedisLayer};
+use crate::layers::redis_pool::IO_TIMEOUT;
 use crate::layers::{names, ChannelLayer, Message};
 use crate::{Error, Result};
 
@@ -31,7 +30,9 @@ impl ChannelLayer for RedisLayer {
         names::rotate_randomly(&mut queues);
         let keys: Vec<String> = queues.iter().map(|queue| queue_key(queue)).collect();
         let deadline = Instant::now().checked_add(timeout);
-        let Some((body_key, body)) = self.with_connection(|c| take_next(c, &keys, deadline))?
+        let Some((body_key, body)) = self
+            .pool
+            .with_connection(|c| take_next(c, &keys, deadline))?
         else {
             return Ok(None);
         };
@@ -49,7 +50,7 @@ impl ChannelLayer for RedisLayer {
         let key = group_key(group);
         let lifetime = millis(self.config.group_expiry);
         let expires = now_millis().saturating_add(lifetime);
-        self.with_connection(|c| {
+        self.pool.with_connection(|c| {
             redis::pipe()
                 .atomic()
                 .cmd("ZADD")
@@ -69,13 +70,14 @@ impl ChannelLayer for RedisLayer {
         names::validate_name(group)?;
         names::validate_name(channel)?;
         let key = group_key(group);
-        self.with_connection(|c| redis::cmd("ZREM").arg(&key).arg(channel).query(c))
+        self.pool
+            .with_connection(|c| redis::cmd("ZREM").arg(&key).arg(channel).query(c))
     }
 
     fn group_channels(&self, group: &str) -> Result<Vec<String>> {
         names::validate_name(group)?;
         let key = group_key(group);
-        let (members,): (Vec<String>,) = self.with_connection(|c| {
+        let (members,): (Vec<String>,) = self.pool.with_connection(|c| {
             redis::pipe()
                 .atomic()
                 .cmd("ZREMRANGEBYSCORE")
@@ -106,8 +108,9 @@ impl ChannelLayer for RedisLayer {
     fn session_load(&self, key: &str) -> Result<Option<Message>> {
         names::validate_name(key)?;
         let key = session_key(key);
-        let body: Option<String> =
-            self.with_connection(|c| redis::cmd("GET").arg(&key).query(c))?;
+        let body: Option<String> = self
+            .pool
+            .with_connection(|c| redis::cmd("GET").arg(&key).query(c))?;
         body.map(|body| serde_json::from_str(&body).map_err(Error::from))
             .transpose()
     }
@@ -117,7 +120,7 @@ impl ChannelLayer for RedisLayer {
         let body = names::encode(session)?;
         let key = session_key(key);
         let lifetime = millis(self.config.group_expiry);
-        self.with_connection(|c| {
+        self.pool.with_connection(|c| {
             redis::cmd("SET")
                 .arg(&key)
                 .arg(&body)
@@ -130,7 +133,8 @@ impl ChannelLayer for RedisLayer {
     fn session_delete(&self, key: &str) -> Result<()> {
         names::validate_name(key)?;
         let key = session_key(key);
-        self.with_connection(|c| redis::cmd("DEL").arg(&key).query(c))
+        self.pool
+            .with_connection(|c| redis::cmd("DEL").arg(&key).query(c))
     }
 }
 

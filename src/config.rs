@@ -33,6 +33,7 @@ pub struct ServerConfig {
     pub(crate) max_head_size: usize,
     pub(crate) max_headers: usize,
     pub(crate) head_timeout: Duration,
+    pub(crate) body_timeout: Duration,
     pub(crate) idle_timeout: Duration,
     pub(crate) max_body_size: usize,
     pub(crate) max_message_size: usize,
@@ -58,6 +59,7 @@ impl Default for ServerConfig {
             max_head_size: 16 * 1024,
             max_headers: 64,
             head_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
             max_body_size: 10 * 1024 * 1024,
             max_message_size: 1024 * 1024,
@@ -122,6 +124,13 @@ impl ServerConfig {
         /// Time a client has to send a complete request head once it started;
         /// after it the connection is closed and logged. Defaults to 10 s.
         head_timeout, get_head_timeout: Duration
+    );
+    setter!(
+        /// Time a client has to send a whole request body once its head has
+        /// arrived, however it trickles in; after it the client gets
+        /// `408 Request Timeout` and the connection is closed. Raise it to
+        /// accept large uploads over slow links. Defaults to 30 s.
+        body_timeout, get_body_timeout: Duration
     );
     setter!(
         /// Time an idle keep-alive HTTP connection is kept open waiting for its
@@ -265,6 +274,7 @@ impl ServerConfig {
         }
         let timeouts = [
             self.head_timeout,
+            self.body_timeout,
             self.idle_timeout,
             self.send_timeout,
             self.close_timeout,

@@ -146,8 +146,12 @@ impl Connection<'_> {
     /// the client) ends the connection.
     fn read_body(&mut self, head: &Head) -> Option<Vec<u8>> {
         let stream = self.stream();
-        let max = self.state.config.max_body_size;
-        let error = match read_body(&mut self.reader, &mut &*stream, head, max) {
+        let config = &self.state.config;
+        self.reader
+            .set_deadline(Some(Instant::now() + config.body_timeout));
+        let read = read_body(&mut self.reader, &mut &*stream, head, config.max_body_size);
+        self.reader.set_deadline(None);
+        let error = match read {
             Ok(body) => return Some(body),
             Err(error) => error,
         };

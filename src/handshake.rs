@@ -77,6 +77,14 @@ pub(crate) fn validate_handshake(head: &Head) -> Result<Handshake, Rejection> {
             ))
         }
     }
+    let keys = head
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Key"))
+        .count();
+    if keys > 1 {
+        return Err(reject(400, "several Sec-WebSocket-Key headers"));
+    }
     let key = head
         .header("Sec-WebSocket-Key")
         .map(str::trim)
@@ -165,7 +173,7 @@ mod tests {
 
     #[test]
     fn rejections() {
-        let cases: Vec<(Vec<&str>, u16)> = vec![
+        let mut cases: Vec<(Vec<&str>, u16)> = vec![
             (with("GET", Some("POST /chat HTTP/1.1")), 400),
             (with("GET", Some("GET /chat HTTP/1.0")), 400),
             (with("Host", None), 400),
@@ -187,6 +195,9 @@ mod tests {
                 426,
             ),
         ];
+        let mut two_keys = good();
+        two_keys.push("Sec-WebSocket-Key: AQIDBAUGBwgJCgsMDQ4PEA==");
+        cases.push((two_keys, 400));
         for (lines, status) in cases {
             let got = validate_handshake(&head(&lines)).unwrap_err();
             assert_eq!(got.status, status, "{lines:?}: {}", got.reason);

@@ -77,8 +77,7 @@ proptest! {
 
     #[test]
     fn head_parser_never_panics(bytes in head_bytes(), from in 0usize..600, max in 1usize..40) {
-        let end = find_head_end(&bytes, from);
-        if let Some(end) = end {
+        if let Ok(Some(end)) = find_head_end(&bytes, from) {
             prop_assert!(end <= bytes.len());
         }
         if let Ok(Some((head, len))) = parse_head(&bytes, max) {

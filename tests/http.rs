@@ -202,7 +202,7 @@ fn head_and_body_limits() {
     let big_body = b"POST /describe HTTP/1.1\r\nHost: x\r\nContent-Length: 101\r\n\r\n";
     assert_eq!(raw_request(server.addr(), big_body).status, 413);
     let chunked = format!(
-        "POST /describe HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n{}\r\n0\r\n\r\n",
+        "POST /describe HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n65\r\n{}\r\n0\r\n\r\n",
         "x".repeat(101)
     );
     assert_eq!(raw_request(server.addr(), chunked.as_bytes()).status, 413);

@@ -70,13 +70,43 @@ pub(crate) fn parse_head(
 /// Where the blank line ending a head is, searching `buf` from `from`.
 ///
 /// Returns the index just past it. Searching only the newly read bytes keeps
-/// the read loop linear however the head arrives.
-pub(crate) fn find_head_end(buf: &[u8], from: usize) -> Option<usize> {
+/// the read loop linear however the head arrives. A bare LF line ending is
+/// refused as soon as it arrives (RFC 9112 §2.2 lets a server reject it; we
+/// do everywhere, heads and chunked bodies alike), so such a head gets its
+/// `400` at once instead of waiting out the head timeout.
+pub(crate) fn find_head_end(buf: &[u8], from: usize) -> Result<Option<usize>, HeadError> {
     let start = from.saturating_sub(3);
-    buf.get(start..)?
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| start + i + 4)
+    let Some(new) = buf.get(start..) else {
+        return Ok(None);
+    };
+    for (i, _) in new.iter().enumerate().filter(|(_, b)| **b == b'\n') {
+        let at = start + i;
+        if at == 0 || buf[at - 1] != b'\r' {
+            return Err(HeadError::Malformed("bare LF line ending".into()));
+        }
+        if at >= 3 && &buf[at - 3..=at] == b"\r\n\r\n" {
+            return Ok(Some(at + 1));
+        }
+    }
+    Ok(None)
+}
+
+/// Checks what RFC 9112 asks of every request head beyond its syntax: an
+/// HTTP/1.1 request names exactly one `Host` (§3.2), and no request names
+/// several.
+pub(crate) fn check_head(head: &Head) -> Result<(), HeadError> {
+    let hosts = head
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case("Host"))
+        .count();
+    match hosts {
+        0 if head.minor_version >= 1 => Err(HeadError::Malformed(
+            "HTTP/1.1 request without a Host header".into(),
+        )),
+        0 | 1 => Ok(()),
+        _ => Err(HeadError::Malformed("several Host headers".into())),
+    }
 }
 
 impl Head {
@@ -172,9 +202,49 @@ mod tests {
     #[test]
     fn head_end_is_found_across_reads() {
         let buf = b"GET / HTTP/1.1\r\n\r\nrest";
-        assert_eq!(find_head_end(buf, 0), Some(18));
-        assert_eq!(find_head_end(buf, 16), Some(18));
-        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\n\r", 0), None);
-        assert_eq!(find_head_end(b"", 10), None);
+        assert_eq!(find_head_end(buf, 0), Ok(Some(18)));
+        assert_eq!(find_head_end(buf, 16), Ok(Some(18)));
+        assert_eq!(find_head_end(b"GET / HTTP/1.1\r\n\r", 0), Ok(None));
+        assert_eq!(find_head_end(b"", 10), Ok(None));
+        assert_eq!(find_head_end(b"\r\n", 10), Ok(None));
+    }
+
+    #[test]
+    fn bare_lf_is_refused_as_it_arrives() {
+        for (buf, from) in [
+            (&b"GET / HTTP/1.1\n"[..], 0),
+            (b"GET / HTTP/1.1\r\nHost: x\n", 14),
+            (b"GET / HTTP/1.1\r\nHost: x\r\n\n", 0),
+            (b"\n", 0),
+        ] {
+            assert!(
+                matches!(find_head_end(buf, from), Err(HeadError::Malformed(_))),
+                "{buf:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn host_rules() {
+        let check = |raw: &str| check_head(&parse(raw).unwrap().unwrap().0);
+        let ok = [
+            "GET / HTTP/1.1\r\nHost: x\r\n\r\n",
+            "GET / HTTP/1.1\r\nhost: \r\n\r\n",
+            "GET / HTTP/1.0\r\n\r\n",
+            "GET / HTTP/1.0\r\nHost: x\r\n\r\n",
+        ];
+        for raw in ok {
+            assert_eq!(check(raw), Ok(()), "{raw:?}");
+        }
+        let bad = [
+            "GET / HTTP/1.1\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n",
+            "GET / HTTP/1.1\r\nHost: x\r\nHOST: x\r\n\r\n",
+            "GET / HTTP/1.0\r\nHost: x\r\nHost: y\r\n\r\n",
+        ];
+        for raw in bad {
+            let status = check(raw).map_err(|e| e.status_and_reason().0);
+            assert_eq!(status, Err(400), "{raw:?}");
+        }
     }
 }

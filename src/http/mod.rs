@@ -1,7 +1,9 @@
 //! HTTP/1.x: request heads and bodies in, responses out.
 
 pub(crate) mod body;
+mod chunked;
 pub(crate) mod cookie;
+mod framing;
 pub(crate) mod head;
 pub(crate) mod query;
 pub(crate) mod request;

@@ -2,11 +2,11 @@
 //! the bounded loop that reads a request head into it.
 
 use crate::socket::Socket;
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::head::{find_head_end, parse_head, Head, HeadError};
+use super::head::{check_head, find_head_end, parse_head, Head, HeadError};
 
 /// How much is read from the socket at a time while reading a head or body.
 const READ_CHUNK: usize = 4096;
@@ -42,6 +42,9 @@ pub(crate) struct ConnReader {
     pos: usize,
     /// The read timeout the socket has now, when known.
     timeout: Option<Duration>,
+    /// When reads through [`Read`] and [`BufRead`] stop waiting (a body's
+    /// deadline); `None` leaves the socket's timeout as it is.
+    deadline: Option<Instant>,
 }
 
 impl ConnReader {
@@ -52,7 +55,27 @@ impl ConnReader {
             buf: Vec::new(),
             pos: 0,
             timeout,
+            deadline: None,
         }
+    }
+
+    /// Makes every following read through [`Read`] and [`BufRead`] fail
+    /// with `TimedOut` once `deadline` has passed (`None`: no deadline).
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// Before a socket read: the time left until the deadline becomes the
+    /// read timeout.
+    fn before_read(&mut self) -> io::Result<()> {
+        let Some(deadline) = self.deadline else {
+            return Ok(());
+        };
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.set_timeout(left)
     }
 
     /// The socket.
@@ -85,7 +108,8 @@ impl ConnReader {
         let mut scanned = 0;
         let mut deadline = (!self.buf.is_empty()).then(|| Instant::now() + limits.timeout);
         loop {
-            if let Some(end) = find_head_end(&self.buf, scanned) {
+            let end = find_head_end(&self.buf, scanned).map_err(HeadFailure::Rejected)?;
+            if let Some(end) = end {
                 return self
                     .parse(end, limits.max_size, limits.max_headers)
                     .map(Some);
@@ -125,6 +149,7 @@ impl ConnReader {
         match parse_head(&self.buf[..end], max_headers) {
             Ok(Some((head, len))) => {
                 self.pos = len;
+                check_head(&head).map_err(HeadFailure::Rejected)?;
                 Ok(head)
             }
             Ok(None) => Err(HeadFailure::Rejected(HeadError::Malformed(
@@ -161,7 +186,24 @@ impl Read for ConnReader {
             self.pos += n;
             return Ok(n);
         }
+        self.before_read()?;
         (&*self.stream).read(out)
+    }
+}
+
+impl BufRead for ConnReader {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        if self.pos >= self.buf.len() {
+            self.buf.clear();
+            self.pos = 0;
+            self.before_read()?;
+            self.fill(READ_CHUNK)?;
+        }
+        Ok(&self.buf[self.pos..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.buf.len());
     }
 }
 

@@ -196,6 +196,9 @@ fn accept_loop(listener: &TcpListener, state: &Arc<ServerState>) {
                 }
                 dispatch(stream, peer, state);
             }
+            // The listener's receive timeout (set for accepted sockets to
+            // inherit) also ends an idle `accept`: a normal wake-up.
+            Err(e) if crate::http::stream::is_timeout(&e) => {}
             Err(e) if is_transient(&e) => log::debug!("accept: {e}"),
             Err(e) => {
                 log::error!("accept failed: {e}; retrying in {backoff:?}");

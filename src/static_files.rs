@@ -18,7 +18,8 @@
 //! Only files inside the directory are served: a path with `..` or `.`
 //! segments, empty segments (`//`, an absolute path), backslashes or NUL —
 //! percent-encoded or not — gets `404`, and so does a symbolic link that
-//! leads out of the directory.
+//! leads out of the directory. Only regular files are served: a FIFO, a
+//! socket or a device inside the directory is `404` too.
 
 use std::fs::File;
 use std::io::Read;
@@ -74,9 +75,31 @@ fn open_inside(root: &Path, relative: &str) -> Option<(File, u64)> {
         );
         return None;
     }
-    let file = File::open(&full).ok()?;
+    // Opening a FIFO would wait for a writer, and reading a device may never
+    // end: only regular files are served, checked before opening and again
+    // on what was opened (it may have been swapped in between).
+    if !std::fs::metadata(&full).ok()?.is_file() {
+        return None;
+    }
+    let file = open_nonblocking(&full).ok()?;
     let metadata = file.metadata().ok()?;
     metadata.is_file().then_some((file, metadata.len()))
+}
+
+/// Opens for reading without waiting (a FIFO opened so returns at once;
+/// `O_NONBLOCK` changes nothing for a regular file).
+#[cfg(unix)]
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    File::open(path)
 }
 
 /// A URL path (already percent-decoded) as a relative file path, if every

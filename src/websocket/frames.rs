@@ -9,6 +9,7 @@ use std::io::{self, Cursor, Read};
 use std::sync::Arc;
 
 use crate::socket::Socket;
+use tungstenite::protocol::frame::coding::{Data, OpCode};
 use tungstenite::protocol::frame::FrameHeader;
 
 /// Bytes read from the socket at a time for headers and small payloads.
@@ -35,6 +36,27 @@ pub(crate) enum FrameError {
     /// The part of a frame read so far is already invalid (the inspector of
     /// [`FrameReader::read_frame`] said so): close with this code.
     Invalid(u16, &'static str),
+}
+
+/// The largest payload a frame may announce; more is [`FrameError::TooBig`]
+/// as soon as its header arrives, before any payload is buffered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FrameLimit {
+    /// For any frame.
+    pub frame: usize,
+    /// For a continuation frame: what the message being reassembled still
+    /// has room for, so a message never holds more than its limit.
+    pub continuation: usize,
+}
+
+impl FrameLimit {
+    /// The limit for a frame with `header`.
+    fn of(&self, header: &FrameHeader) -> usize {
+        match header.opcode {
+            OpCode::Data(Data::Continue) => self.frame.min(self.continuation),
+            _ => self.frame,
+        }
+    }
 }
 
 /// Looks at a frame's payload while it is still arriving (unmasked, a
@@ -100,12 +122,12 @@ impl FrameReader {
         &self.stream
     }
 
-    /// Reads the next frame of at most `max` payload bytes; `Ok(None)` when
+    /// Reads the next frame within `max`; `Ok(None)` when
     /// `mode` is non-blocking and no complete frame has arrived. `inspect`
     /// sees the payload of a frame that is still incomplete after each read.
     pub fn read_frame(
         &mut self,
-        max: usize,
+        max: FrameLimit,
         mode: Mode,
         inspect: Inspect<'_>,
     ) -> Result<Option<RawFrame>, FrameError> {
@@ -134,7 +156,7 @@ impl FrameReader {
     }
 
     /// Parses a header from the buffer if one is complete.
-    fn parse_header(&mut self, max: usize) -> Result<bool, FrameError> {
+    fn parse_header(&mut self, max: FrameLimit) -> Result<bool, FrameError> {
         let mut cursor = Cursor::new(&self.buf[self.pos..]);
         let parsed = FrameHeader::parse(&mut cursor)
             .map_err(|_| FrameError::Protocol("invalid frame header"))?;
@@ -145,7 +167,7 @@ impl FrameReader {
         if header.mask.is_none() {
             return Err(FrameError::Protocol("unmasked frame from client"));
         }
-        if len > max as u64 {
+        if len > max.of(&header) as u64 {
             return Err(FrameError::TooBig);
         }
         let len = len as usize;
@@ -229,6 +251,27 @@ fn ready(stream: &Socket) -> Result<bool, FrameError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn continuations_are_limited_by_the_room_left_in_the_message() {
+        use tungstenite::protocol::frame::coding::Control;
+        let limit = FrameLimit {
+            frame: 100,
+            continuation: 10,
+        };
+        let header = |opcode| FrameHeader {
+            opcode,
+            ..FrameHeader::default()
+        };
+        assert_eq!(limit.of(&header(OpCode::Data(Data::Continue))), 10);
+        assert_eq!(limit.of(&header(OpCode::Data(Data::Text))), 100);
+        assert_eq!(limit.of(&header(OpCode::Control(Control::Ping))), 100);
+        let roomy = FrameLimit {
+            frame: 100,
+            continuation: 1000,
+        };
+        assert_eq!(roomy.of(&header(OpCode::Data(Data::Continue))), 100);
+    }
 
     #[test]
     fn unmask_matches_bytewise_xor() {

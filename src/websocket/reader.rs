@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 use tungstenite::protocol::frame::FrameHeader;
 
-use super::frames::{FrameError, FrameReader, Mode, RawFrame};
+use super::frames::{FrameError, FrameLimit, FrameReader, Mode, RawFrame};
 use super::message::Message;
 use super::validate::{check_utf8, parse_close, utf8_valid_prefix};
 use super::writer::Shared;
@@ -132,7 +132,7 @@ impl Inbound {
             self.set_timeout(Some(left));
             match self
                 .frames
-                .read_frame(self.limits.max_frame, Mode::Blocking, &mut |_, _| Ok(()))
+                .read_frame(self.frame_limit(), Mode::Blocking, &mut |_, _| Ok(()))
             {
                 Ok(Some(frame)) if is_close(&frame) => drop(self.on_frame(frame, out)),
                 Ok(_) => {}
@@ -155,14 +155,24 @@ impl Inbound {
         }
     }
 
+    /// A frame may not announce more than `max_frame`, and a continuation
+    /// not more than the message being reassembled has room for: refused
+    /// with 1009 from its header, before its payload is buffered.
+    fn frame_limit(&self) -> FrameLimit {
+        let buffered = self.fragments.as_ref().map_or(0, |f| f.data.len());
+        FrameLimit {
+            frame: self.limits.max_frame,
+            continuation: self.limits.max_message.saturating_sub(buffered),
+        }
+    }
+
     fn read_message(&mut self, mode: Mode, out: &Shared) -> Step {
+        let limit = self.frame_limit();
         let fragments = self.fragments.as_ref();
         let valid = &mut self.frame_valid;
-        let read = self
-            .frames
-            .read_frame(self.limits.max_frame, mode, &mut |header, payload| {
-                check_partial_text(fragments, header, payload, valid)
-            });
+        let read = self.frames.read_frame(limit, mode, &mut |header, payload| {
+            check_partial_text(fragments, header, payload, valid)
+        });
         match read {
             Ok(Some(frame)) => {
                 self.frame_valid = 0;

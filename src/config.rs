@@ -29,6 +29,8 @@ use crate::websocket::ReadLimits;
 pub struct ServerConfig {
     pub(crate) multithreaded: bool,
     pub(crate) max_connections: usize,
+    pub(crate) max_connections_per_ip: usize,
+    pub(crate) tcp_keepalive: Option<Duration>,
     pub(crate) thread_stack_size: usize,
     pub(crate) max_head_size: usize,
     pub(crate) max_headers: usize,
@@ -55,6 +57,8 @@ impl Default for ServerConfig {
         ServerConfig {
             multithreaded: true,
             max_connections: 10_000,
+            max_connections_per_ip: 1_000,
+            tcp_keepalive: Some(Duration::from_secs(60)),
             thread_stack_size: 256 * 1024,
             max_head_size: 16 * 1024,
             max_headers: 64,
@@ -105,6 +109,22 @@ impl ServerConfig {
         /// Most connections served at once; beyond it HTTP clients get
         /// `503 Service Unavailable` with `Retry-After`. Defaults to 10 000.
         max_connections, get_max_connections: usize
+    );
+    setter!(
+        /// Most connections open at once from one client address (an IPv4
+        /// address, or an IPv6 /64), so one client cannot take every
+        /// connection; beyond it the client gets the same `503` as beyond
+        /// [`max_connections`](Self::max_connections). Connections from
+        /// [`trusted_proxies`](Self::trusted_proxies) count only against the
+        /// total. Defaults to 1 000; `runserver --max-connections-per-ip`.
+        max_connections_per_ip, get_max_connections_per_ip: usize
+    );
+    setter!(
+        /// TCP keepalive on accepted connections: after this long without
+        /// traffic the kernel probes the peer (every 10 s, 3 times) and ends a
+        /// connection whose peer is gone, even a WebSocket whose view waits
+        /// with no ping. `None` turns it off. Defaults to 60 s.
+        tcp_keepalive, get_tcp_keepalive: Option<Duration>
     );
     setter!(
         /// Stack size of each connection thread, in bytes. Only the pages a view
@@ -258,8 +278,11 @@ impl ServerConfig {
     /// Checks the settings together.
     pub(crate) fn validate(&self) -> Result<()> {
         let fail = |why: &str| Err(Error::Config(why.to_owned()));
-        if self.max_connections == 0 {
-            return fail("max_connections must be at least 1");
+        if self.max_connections == 0 || self.max_connections_per_ip == 0 {
+            return fail("max_connections and max_connections_per_ip must be at least 1");
+        }
+        if self.tcp_keepalive == Some(Duration::ZERO) {
+            return fail("tcp_keepalive must be longer than zero");
         }
         if self.max_frame_size > self.max_message_size {
             return fail("max_frame_size must not exceed max_message_size");
@@ -319,6 +342,8 @@ mod tests {
     fn invalid_settings_are_errors() {
         let bad = [
             ServerConfig::default().max_connections(0),
+            ServerConfig::default().max_connections_per_ip(0),
+            ServerConfig::default().tcp_keepalive(Some(Duration::ZERO)),
             ServerConfig::default().max_frame_size(2 << 20),
             ServerConfig::default().head_timeout(Duration::ZERO),
             ServerConfig::default().ping_interval(Some(Duration::ZERO)),

@@ -32,6 +32,9 @@ pub(crate) fn serve_connection(
     let config = &state.config;
     if !INHERITS_LISTENER_OPTIONS {
         let _ = stream.set_write_timeout(Some(config.send_timeout));
+        if let Some(idle) = config.tcp_keepalive {
+            let _ = stream.set_keepalive(idle);
+        }
     }
     ticket.set_idle();
     // The listener's receive timeout, unless a TLS handshake changed it.

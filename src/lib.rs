@@ -131,6 +131,7 @@ pub mod layers;
 mod logging;
 pub mod management;
 mod proxy;
+mod refuse;
 mod registry;
 mod replies;
 pub mod rohrpost;

@@ -54,6 +54,8 @@ Arguments:
 Options:
   --multithreaded           serve each connection on its own thread (default: one at a time)
   --max-message-size BYTES  largest WebSocket message accepted (default 1048576)
+  --max-connections N       most connections served at once (default 10000)
+  --max-connections-per-ip N  most connections from one client address (default 1000)
   --cert PEM --key PEM      serve HTTPS and wss:// with this certificate chain and key (feature `tls`)
   --static-url URL          URL prefix of the static files (default /static/)
   --static-dir DIR          directory of the static files, served if it exists (default static)
@@ -237,10 +239,17 @@ mod tests {
             "--multithreaded",
             "--max-message-size",
             "16777216",
+            "--max-connections",
+            "20000",
+            "--max-connections-per-ip",
+            "300",
         ]);
         assert_eq!(full.addr, "0.0.0.0:9000");
         assert!(full.multithreaded);
         assert_eq!(full.config().get_max_message_size(), 16 << 20);
+        assert_eq!(full.config().get_max_connections(), 20_000);
+        assert_eq!(full.config().get_max_connections_per_ip(), 300);
+        assert_eq!(default.config().get_max_connections_per_ip(), 1_000);
         assert_eq!(run(&["runserver", "[::1]:80"]).addr, "[::1]:80");
         let channels = run(&[
             "runserver",
@@ -294,6 +303,8 @@ mod tests {
             &["runserver", "1", "2"],
             &["runserver", "--max-message-size"],
             &["runserver", "--max-message-size", "x"],
+            &["runserver", "--max-connections-per-ip", "0"],
+            &["runserver", "--max-connections"],
             &["runserver", "--cert", "c.pem"],
             &["runserver", "--key", "k.pem"],
             &["runserver", "--cert"],

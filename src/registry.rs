@@ -2,7 +2,7 @@
 //! reachable at shutdown to close WebSockets with 1001 and wake idle sockets.
 
 use std::collections::HashMap;
-use std::net::Shutdown;
+use std::net::{IpAddr, Shutdown};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
@@ -24,12 +24,16 @@ enum State {
 struct Entry {
     stream: Arc<Socket>,
     state: State,
+    /// The client address it counts against, if capped per address.
+    client: Option<IpAddr>,
 }
 
 #[derive(Debug, Default)]
 struct Inner {
     next_id: u64,
     entries: HashMap<u64, Entry>,
+    /// Open connections per client address (see [`client_key`]).
+    per_client: HashMap<IpAddr, usize>,
     /// A shutdown waits for the registry to empty: only then is a leaving
     /// connection worth a wake-up (a system call).
     awaited: bool,
@@ -53,27 +57,71 @@ pub struct ShutdownReport {
     pub cut_off: usize,
 }
 
+/// Why a connection was not registered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// `max_connections` are open.
+    Full,
+    /// `max_connections_per_ip` are open from this client's address.
+    ClientFull,
+}
+
+/// The connection limits `register` applies.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Caps {
+    pub total: usize,
+    pub per_client: usize,
+}
+
+/// The key a client's connections are counted under: its IPv4 address, or
+/// its IPv6 /64 (one host usually has a whole /64 to pick addresses from).
+pub(crate) fn client_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }
+}
+
 impl Registry {
     fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Adds a connection unless `max` are already open.
-    pub fn register(self: &Arc<Self>, stream: Arc<Socket>, max: usize) -> Option<Ticket> {
+    /// Adds a connection from `client` (`None`: not capped per address)
+    /// unless that would pass `caps`.
+    pub fn register(
+        self: &Arc<Self>,
+        stream: Arc<Socket>,
+        client: Option<IpAddr>,
+        caps: Caps,
+    ) -> Result<Ticket, Refused> {
         let mut inner = self.lock();
-        if inner.entries.len() >= max {
-            return None;
+        if inner.entries.len() >= caps.total {
+            return Err(Refused::Full);
+        }
+        let client = client.map(client_key);
+        if let Some(key) = client {
+            let count = inner.per_client.entry(key).or_insert(0);
+            if *count >= caps.per_client {
+                return Err(Refused::ClientFull);
+            }
+            *count += 1;
         }
         inner.next_id += 1;
         let id = inner.next_id;
+        let state = State::Busy;
         inner.entries.insert(
             id,
             Entry {
                 stream,
-                state: State::Busy,
+                state,
+                client,
             },
         );
-        Some(Ticket {
+        Ok(Ticket {
             registry: Arc::clone(self),
             id,
         })
@@ -167,9 +215,32 @@ impl Ticket {
 impl Drop for Ticket {
     fn drop(&mut self) {
         let mut inner = self.registry.lock();
-        inner.entries.remove(&self.id);
+        let client = inner.entries.remove(&self.id).and_then(|e| e.client);
+        if let Some(key) = client {
+            if let Some(count) = inner.per_client.get_mut(&key) {
+                *count -= 1;
+                if *count == 0 {
+                    inner.per_client.remove(&key);
+                }
+            }
+        }
         if inner.entries.is_empty() && inner.awaited {
             self.registry.emptied.notify_all();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_are_counted_by_ipv4_address_or_ipv6_64() {
+        let key = |s: &str| client_key(s.parse().unwrap()).to_string();
+        assert_eq!(key("192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("::ffff:192.0.2.7"), "192.0.2.7");
+        assert_eq!(key("2001:db8:1:2:aaaa:bbbb:cccc:dddd"), "2001:db8:1:2::");
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
     }
 }

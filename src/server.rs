@@ -1,6 +1,6 @@
 //! The server: bind, the blocking accept loop, and shutdown.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -12,17 +12,15 @@ use socket2::{Domain, Type};
 use crate::config::ServerConfig;
 use crate::connection;
 use crate::error::{Error, Result};
-use crate::registry::{Registry, ShutdownReport};
+use crate::refuse::{refuse_busy, RefusalLog};
+use crate::registry::{Caps, Registry, ShutdownReport};
 use crate::replies::Replies;
 
-use crate::socket::{Acceptor, Socket};
+use crate::socket::Acceptor;
 use crate::urls::{URLPattern, URLResolver};
 
 /// Pending connections the kernel queues before `accept`.
 const LISTEN_BACKLOG: i32 = 1024;
-
-/// Most reads of what a refused client already sent (4 KiB each).
-const REFUSE_DRAIN_READS: usize = 16;
 
 /// What every connection thread shares.
 #[derive(Debug)]
@@ -34,6 +32,7 @@ pub(crate) struct ServerState {
     pub replies: Arc<Replies>,
     acceptor: Acceptor,
     stopping: AtomicBool,
+    refusals: RefusalLog,
 }
 
 impl ServerState {
@@ -115,6 +114,7 @@ impl Server {
             replies,
             acceptor,
             stopping: AtomicBool::new(false),
+            refusals: RefusalLog::default(),
         };
         Ok(Server {
             listener,
@@ -172,6 +172,9 @@ fn listen(addr: impl ToSocketAddrs, config: &ServerConfig) -> Result<TcpListener
         socket.set_tcp_nodelay(true)?;
         socket.set_write_timeout(Some(config.send_timeout))?;
         socket.set_read_timeout(Some(config.head_timeout))?;
+        if let Some(idle) = config.tcp_keepalive {
+            socket.set_tcp_keepalive(&crate::socket::keepalive(idle))?;
+        }
         match socket
             .bind(&addr.into())
             .and_then(|()| socket.listen(LISTEN_BACKLOG))
@@ -227,16 +230,22 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, state: &Arc<ServerState>) {
             return log::error!("{peer}: cannot start a TLS session ({e}); connection dropped")
         }
     };
-    let Some(ticket) = state
+    let config = &state.config;
+    let caps = Caps {
+        total: config.max_connections,
+        per_client: config.max_connections_per_ip,
+    };
+    // A trusted proxy carries many clients: only the total applies to it.
+    let client = (!config.trusted_proxies.contains(&peer.ip().to_canonical())).then(|| peer.ip());
+    let ticket = match state
         .connections
-        .register(Arc::clone(&stream), state.config.max_connections)
-    else {
-        log::warn!(
-            "{peer}: over max_connections ({}); answered 503",
-            state.config.max_connections
-        );
-        refuse_busy(&stream);
-        return;
+        .register(Arc::clone(&stream), client, caps)
+    {
+        Ok(ticket) => ticket,
+        Err(why) => {
+            state.refusals.refused(peer, why, caps);
+            return refuse_busy(&stream);
+        }
     };
     let thread_state = Arc::clone(state);
     let spawned = thread::Builder::new()
@@ -249,30 +258,6 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, state: &Arc<ServerState>) {
         }
         Ok(_) => {}
         Err(e) => log::error!("{peer}: cannot start a connection thread ({e}); connection dropped"),
-    }
-}
-
-/// Answers `503` without reading the request, from the accept thread.
-fn refuse_busy(stream: &Socket) {
-    const BODY: &str = "Server busy, retry shortly\n";
-    let response = format!(
-        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{BODY}",
-        BODY.len()
-    );
-    let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
-    let _ = (&*stream).write_all(response.as_bytes());
-    let _ = stream.shutdown(std::net::Shutdown::Write);
-    // Drain what the client already sent, so closing does not reset the
-    // connection before it reads the 503; bounded, so a client that keeps
-    // sending cannot hold the accept loop.
-    let mut sink = [0u8; 4096];
-    for _ in 0..REFUSE_DRAIN_READS {
-        if !matches!(stream.ready(), Ok(true))
-            || !matches!((&*stream).read(&mut sink), Ok(n) if n > 0)
-        {
-            break;
-        }
     }
 }
 

@@ -23,6 +23,10 @@ pub struct RunServer {
     pub multithreaded: bool,
     /// `--max-message-size`: the largest WebSocket message, in bytes.
     pub max_message_size: Option<usize>,
+    /// `--max-connections`: most connections served at once.
+    pub max_connections: Option<usize>,
+    /// `--max-connections-per-ip`: most connections from one client address.
+    pub max_connections_per_ip: Option<usize>,
     /// `--cert`: the PEM certificate chain for HTTPS (with `key`).
     pub cert: Option<PathBuf>,
     /// `--key`: the PEM private key for HTTPS (with `cert`).
@@ -47,6 +51,8 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
         addr: "127.0.0.1:8000".into(),
         multithreaded: false,
         max_message_size: None,
+        max_connections: None,
+        max_connections_per_ip: None,
         cert: None,
         key: None,
         static_url: "/static/".into(),
@@ -73,6 +79,10 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
                 })?;
                 run.max_message_size = Some(bytes);
             }
+            "--max-connections" => run.max_connections = Some(count(arg, args.next())?),
+            "--max-connections-per-ip" => {
+                run.max_connections_per_ip = Some(count(arg, args.next())?);
+            }
             "--cert" => run.cert = Some(value_of(arg, args.next())?.into()),
             "--key" => run.key = Some(value_of(arg, args.next())?.into()),
             "--static-url" => run.static_url = value_of(arg, args.next())?.to_owned(),
@@ -93,6 +103,17 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
         return Err(UsageError("--cert and --key go together".into()));
     }
     Ok(Command::RunServer(run))
+}
+
+/// A positive number given as the value of option `arg`.
+fn count(arg: &str, value: Option<&String>) -> Result<usize, UsageError> {
+    let value = value_of(arg, value)?;
+    match value.parse() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(UsageError(format!(
+            "{arg}: {value:?} is not a positive number"
+        ))),
+    }
 }
 
 fn verbosity(value: &str) -> Result<u8, UsageError> {
@@ -119,6 +140,12 @@ impl RunServer {
         let mut config = ServerConfig::default().multithreaded(self.multithreaded);
         if let Some(max) = self.max_message_size {
             config = config.max_message_size(max).max_frame_size(max);
+        }
+        if let Some(max) = self.max_connections {
+            config = config.max_connections(max);
+        }
+        if let Some(max) = self.max_connections_per_ip {
+            config = config.max_connections_per_ip(max);
         }
         config
     }

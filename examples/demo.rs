@@ -20,7 +20,12 @@
 //!   members of the group `chat-<room>`, the sender included.
 //!
 //! With `--channel-layer redis://127.0.0.1:6379/0`, demo processes sharing
-//! that Redis share their chat rooms.
+//! that Redis share their chat rooms. With `--channel-layer
+//! channels-redis://127.0.0.1:6379/0` (built with `--features
+//! channels-redis`), they share them with Django Channels 4 sites too: the
+//! room `<room>` is the channels_redis group `chat-<room>`, an event
+//! `{"type": "chat.message", "text": T}` sent to it reaches every member as
+//! the text frame T, and a member's text T is sent to it as that event.
 
 use wsviews::{
     accept_websocket, path, require_websocket, rohrpost, Group, HttpResponse, Message, Request,
@@ -86,7 +91,8 @@ fn chat(request: &Request) -> wsviews::Result<()> {
     let websocket = request
         .websocket()
         .expect("require_websocket gives a WebSocket");
-    let room = Group::new(format!("chat-{}", request.kwarg("room").unwrap_or("lobby")));
+    let room = Group::new(format!("chat-{}", request.kwarg("room").unwrap_or("lobby")))
+        .event_type("chat.message");
     room.add(websocket)?;
     for message in websocket {
         if !message.is_text() {

@@ -258,7 +258,7 @@ impl Connection<'_> {
         let mut websocket = WebSocket::new(self.stream(), buffered, limits, protocol);
         self.ticket.set_websocket(websocket.sender());
         let replies = &self.state.replies;
-        let reply_channel = match replies.open(websocket.sender()) {
+        let reply_channel = match replies.open(websocket.sender(), websocket.view_events()) {
             Ok(channel) => {
                 websocket.set_reply(Arc::clone(replies.layer()), channel.clone());
                 Some(channel)

@@ -32,6 +32,9 @@ pub enum Error {
     Layer(String),
     /// A message could not be encoded or decoded as JSON.
     Json(serde_json::Error),
+    /// A channel-layer message was refused: one without the `"type"` that
+    /// Django Channels consumers need, or a body that cannot be decoded.
+    InvalidMessage(String),
 }
 
 /// `Result` with [`Error`] as its default error type.
@@ -53,6 +56,7 @@ impl fmt::Display for Error {
             Error::InvalidName(why) => write!(f, "invalid channel or group name: {why}"),
             Error::Layer(why) => write!(f, "channel layer error: {why}"),
             Error::Json(e) => write!(f, "JSON error: {e}"),
+            Error::InvalidMessage(why) => write!(f, "invalid channel-layer message: {why}"),
         }
     }
 }

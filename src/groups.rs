@@ -4,8 +4,8 @@
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
+use crate::events;
 use crate::layers::{self, ChannelLayer};
-use crate::replies;
 use crate::websocket::{Message, WebSocket};
 
 /// A named group of WebSockets on a channel layer.
@@ -33,6 +33,7 @@ use crate::websocket::{Message, WebSocket};
 pub struct Group {
     name: String,
     layer: Option<Arc<dyn ChannelLayer>>,
+    event_type: Option<String>,
 }
 
 impl Group {
@@ -43,6 +44,7 @@ impl Group {
         Group {
             name: name.into(),
             layer: None,
+            event_type: None,
         }
     }
 
@@ -51,7 +53,20 @@ impl Group {
         Group {
             name: name.into(),
             layer: Some(layer),
+            event_type: None,
         }
+    }
+
+    /// Sets the `"type"` of the events [`send`](Self::send) sends on a layer
+    /// that carries Django Channels 4 events (the channels-redis layer):
+    /// `"chat.message"` reaches a Django consumer's `chat_message` method.
+    /// Other layers ignore it.
+    ///
+    /// Defaults to the layer's own (its URL's `?event_type=`, by default
+    /// `websocket.send`).
+    pub fn event_type(mut self, event_type: impl Into<String>) -> Self {
+        self.event_type = Some(event_type.into());
+        self
     }
 
     /// The group's name.
@@ -105,20 +120,28 @@ impl Group {
         self.layer().group_discard(&self.name, channel)
     }
 
-    /// Sends a message (text or binary) to every member.
+    /// Sends a message (text or binary) to every member: as
+    /// `{"content": ...}` ("WebSocket Send/Close"), or on a layer that
+    /// carries Channels 4 events as `{"type": <event type>, "text": ...}`
+    /// (`"bytes"` for binary; see [`event_type`](Self::event_type)).
     ///
     /// # Errors
     /// [`Error::MessageTooLarge`] over 1 MiB; [`Error::InvalidName`];
     /// [`Error::Layer`] if the layer fails.
     pub fn send(&self, message: impl Into<Message>) -> Result<()> {
-        self.send_raw(&replies::send_message(&message.into()))
+        let layer = self.layer();
+        let event_type = layer
+            .event_type()
+            .map(|default| self.event_type.as_deref().unwrap_or(default));
+        layer.send_group(&self.name, &events::outbound(&message.into(), event_type))
     }
 
-    /// Sends a raw "WebSocket Send/Close" message (`content`, `binary`,
-    /// `close`) to every member.
+    /// Sends a raw message to every member: "WebSocket Send/Close"
+    /// (`content`, `binary`, `close`), or a Channels 4 event.
     ///
     /// # Errors
-    /// As [`send`](Self::send).
+    /// As [`send`](Self::send), and [`Error::InvalidMessage`] for a message
+    /// without `"type"` on the channels-redis layer.
     pub fn send_raw(&self, message: &layers::Message) -> Result<()> {
         self.layer().send_group(&self.name, message)
     }

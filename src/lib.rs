@@ -124,6 +124,7 @@ mod config;
 mod connection;
 pub mod consumers;
 mod error;
+mod events;
 mod groups;
 mod handshake;
 mod http;

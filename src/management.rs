@@ -61,7 +61,7 @@ Options:
   --static-dir DIR          directory of the static files, served if it exists (default static)
   --nostatic                do not serve static files
   -v, --verbosity N         0 errors only, 1 requests (default), 2 debug, 3 trace
-  --channel-layer URL       memory:// (default) or redis://host:port/db, shared with other processes
+  --channel-layer URL       memory:// (default), redis://host:port/db or channels-redis://host:port/db, shared with other processes
   --noworker                do not run consumers in this process (run them with runworker)
   -h, --help                show this help
 

@@ -11,11 +11,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::error::Result;
+use crate::events;
 use crate::layers::{self, ChannelLayer};
-use crate::websocket::{Delivery, Message, Sender};
+use crate::websocket::{Message, Sender, ViewEvents};
 
 /// How long one receive waits before the listener checks for shutdown.
 const RECEIVE_WAIT: Duration = Duration::from_millis(500);
@@ -23,8 +22,9 @@ const RECEIVE_WAIT: Duration = Duration::from_millis(500);
 /// Where the messages of one reply channel go.
 #[derive(Debug, Clone)]
 enum Route {
-    /// Written to a WebSocket ("WebSocket Send/Close" messages).
-    WebSocket(Sender),
+    /// Written to a WebSocket (see [`events::inbound`]); other events go to
+    /// its view.
+    WebSocket(Sender, Arc<ViewEvents>),
     /// Handed to the connection thread of an HTTP request (`http.response`
     /// messages).
     Http(crossbeam_channel::Sender<layers::Message>),
@@ -62,10 +62,10 @@ impl Replies {
     }
 
     /// Gives a WebSocket its reply channel.
-    pub fn open(&self, sender: Sender) -> Result<String> {
+    pub fn open(&self, sender: Sender, events: Arc<ViewEvents>) -> Result<String> {
         let channel = self.layer.new_channel(&self.inbox)?;
         self.routes()
-            .insert(channel.clone(), Route::WebSocket(sender));
+            .insert(channel.clone(), Route::WebSocket(sender, events));
         Ok(channel)
     }
 
@@ -115,9 +115,13 @@ impl Replies {
             return;
         };
         match route {
-            Route::WebSocket(sender) => {
-                for delivery in deliveries(message) {
+            Route::WebSocket(sender, events) => {
+                let inbound = events::inbound(message);
+                for delivery in inbound.deliveries {
                     sender.deliver(delivery);
+                }
+                if inbound.for_view {
+                    events.offer(message);
                 }
             }
             Route::Http(waiting) => {
@@ -129,92 +133,7 @@ impl Replies {
     }
 }
 
-/// The "WebSocket Send/Close" message of the Channels standard: `content`
-/// (text, or base64 when `binary` is true) first, then `close` if true
-/// (`close` may also be a close code).
-pub(crate) fn deliveries(message: &layers::Message) -> Vec<Delivery> {
-    let mut out = Vec::with_capacity(1);
-    let binary = message
-        .get("binary")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    match message.get("content") {
-        Some(Value::String(content)) if binary => {
-            match data_encoding::BASE64.decode(content.as_bytes()) {
-                Ok(bytes) => out.push(Delivery::Message(Message::Binary(bytes))),
-                Err(_) => log::warn!("binary reply content is not base64; dropped"),
-            }
-        }
-        Some(Value::String(content)) => out.push(Delivery::Message(Message::Text(content.clone()))),
-        Some(other) => log::warn!("reply content must be a string, got {other}; dropped"),
-        None => {}
-    }
-    match message.get("close") {
-        Some(Value::Bool(true)) => out.push(Delivery::Close(1000)),
-        Some(Value::Number(code)) => {
-            let code = code
-                .as_u64()
-                .and_then(|c| u16::try_from(c).ok())
-                .unwrap_or(1000);
-            out.push(Delivery::Close(code));
-        }
-        _ => {}
-    }
-    out
-}
-
 /// The standard message that sends `message` to a WebSocket.
 pub(crate) fn send_message(message: &Message) -> layers::Message {
-    let mut out = layers::Message::new();
-    match message {
-        Message::Text(text) => {
-            out.insert("content".into(), Value::String(text.clone()));
-        }
-        Message::Binary(bytes) => {
-            out.insert(
-                "content".into(),
-                Value::String(data_encoding::BASE64.encode(bytes)),
-            );
-            out.insert("binary".into(), Value::Bool(true));
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    fn map(value: Value) -> layers::Message {
-        value.as_object().cloned().unwrap_or_default()
-    }
-
-    #[test]
-    fn send_close_messages() {
-        let text = Delivery::Message(Message::Text("hi".into()));
-        assert_eq!(
-            deliveries(&map(json!({"content": "hi"}))),
-            std::slice::from_ref(&text)
-        );
-        assert_eq!(
-            deliveries(&map(json!({"content": "hi", "close": true}))),
-            [text, Delivery::Close(1000)]
-        );
-        assert_eq!(
-            deliveries(&map(json!({"close": 4001}))),
-            [Delivery::Close(4001)]
-        );
-        assert_eq!(
-            deliveries(&map(json!({"content": "AAEC", "binary": true}))),
-            [Delivery::Message(Message::Binary(vec![0, 1, 2]))]
-        );
-        assert!(deliveries(&map(json!({"content": 5, "close": false}))).is_empty());
-        for message in [Message::Text("x".into()), Message::Binary(vec![9, 8])] {
-            assert_eq!(
-                deliveries(&send_message(&message)),
-                [Delivery::Message(message)]
-            );
-        }
-    }
+    events::outbound(message, None)
 }

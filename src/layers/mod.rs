@@ -76,17 +76,23 @@ use std::time::Duration;
 
 use crate::{Error, Result};
 
+mod binary;
+#[cfg(feature = "channels-redis")]
+mod channels_redis;
 mod config;
 mod default;
 mod memory;
 mod names;
 #[cfg(feature = "redis")]
 mod redis;
-#[cfg(feature = "redis")]
+#[cfg(any(feature = "redis", feature = "channels-redis"))]
 mod redis_pool;
 
+#[cfg(feature = "channels-redis")]
+pub use self::channels_redis::ChannelsRedisLayer;
 #[cfg(feature = "redis")]
 pub use self::redis::RedisLayer;
+pub use binary::{bytes_value, value_bytes, BYTES_TAG};
 pub use config::LayerConfig;
 pub use default::{default_layer, set_default_layer};
 pub use memory::InMemoryLayer;
@@ -226,10 +232,20 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
     fn session_delete(&self, key: &str) -> Result<()>;
+
+    /// The `"type"` of the WebSocket messages wsviews sends through this
+    /// layer ([`Group::send`](crate::Group::send)), when the layer carries
+    /// Django Channels 4 events (`{"type": ..., "text": ...}`, the
+    /// channels-redis layer); `None`, the default, for wsviews' own
+    /// "WebSocket Send/Close" messages (`{"content": ...}`).
+    fn event_type(&self) -> Option<&str> {
+        None
+    }
 }
 
 /// Creates the channel layer that `url` names, with the default
-/// [`LayerConfig`]: `memory://` or `redis://host:port/db`.
+/// [`LayerConfig`]: `memory://`, `redis://host:port/db` or
+/// `channels-redis://host:port/db` (see `ChannelsRedisLayer`).
 ///
 /// Each call creates a new layer; an in-memory layer is shared by sharing
 /// the returned `Arc`.
@@ -237,7 +253,8 @@ pub trait ChannelLayer: Send + Sync + Debug {
 /// # Errors
 ///
 /// [`Error::Config`] for an unknown scheme, a malformed Redis URL, or a
-/// `redis://` URL when wsviews was built without its `redis` feature.
+/// `redis://` (`channels-redis://`) URL when wsviews was built without its
+/// `redis` (`channels-redis`) feature.
 pub fn from_url(url: &str) -> Result<Arc<dyn ChannelLayer>> {
     from_url_with_config(url, LayerConfig::default())
 }
@@ -254,9 +271,11 @@ pub fn from_url_with_config(url: &str, config: LayerConfig) -> Result<Arc<dyn Ch
     match scheme {
         Some("memory") => Ok(Arc::new(InMemoryLayer::with_config(config)?)),
         Some("redis") => redis_from_url(url, config),
+        Some("channels-redis") => channels_redis_from_url(url, config),
         // The URL may hold a password: only its scheme goes into the error.
         Some(other) => Err(Error::Config(format!(
-            "unknown channel layer scheme {other:?}: use memory:// or redis://host:port/db"
+            "unknown channel layer scheme {other:?}: use memory://, redis://host:port/db \
+             or channels-redis://host:port/db"
         ))),
         None => Err(Error::Config(
             "a channel layer URL starts with memory:// or redis://".into(),
@@ -273,5 +292,21 @@ fn redis_from_url(url: &str, config: LayerConfig) -> Result<Arc<dyn ChannelLayer
 fn redis_from_url(_url: &str, _config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
     Err(Error::Config(
         "a redis:// channel layer needs wsviews built with its `redis` cargo feature".into(),
+    ))
+}
+
+#[cfg(feature = "channels-redis")]
+fn channels_redis_from_url(url: &str, config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
+    Ok(Arc::new(ChannelsRedisLayer::from_url_with_config(
+        url, config,
+    )?))
+}
+
+#[cfg(not(feature = "channels-redis"))]
+fn channels_redis_from_url(_url: &str, _config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
+    Err(Error::Config(
+        "a channels-redis:// channel layer needs wsviews built with its `channels-redis` \
+         cargo feature"
+            .into(),
     ))
 }

@@ -1,5 +1,6 @@
 //! The WebSocket object a view receives, with django-websocket's methods.
 
+mod events;
 mod frames;
 mod message;
 mod outbox;
@@ -15,6 +16,7 @@ use crate::socket::Socket;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub(crate) use events::ViewEvents;
 pub use message::Message;
 pub(crate) use outbox::Delivery;
 pub use writer::Sender;
@@ -53,6 +55,7 @@ pub struct WebSocket {
     protocol: Option<String>,
     last_poll: RefCell<Instant>,
     reply: Option<Reply>,
+    events: Arc<ViewEvents>,
 }
 
 /// A WebSocket's reply channel on the channel layer, and the groups it
@@ -81,6 +84,7 @@ impl WebSocket {
             protocol,
             last_poll: RefCell::new(Instant::now()),
             reply: None,
+            events: Arc::default(),
         }
     }
 
@@ -160,10 +164,37 @@ impl WebSocket {
 
     /// The name of this WebSocket's reply channel on the channel layer
     /// (Channels' `message.reply_channel`): a message sent there in the
-    /// "WebSocket Send/Close" format (`content`, `binary`, `close`) reaches
-    /// this client, from any thread or, with Redis, any process.
+    /// "WebSocket Send/Close" format (`content`, `binary`, `close`), or a
+    /// Channels 4 event with `text`, `bytes` or `close`, reaches this
+    /// client, from any thread or, with Redis, any process. Other events go
+    /// to the view ([`on_event`](Self::on_event)).
     pub fn reply_channel(&self) -> Option<&str> {
         self.reply.as_ref().map(|r| r.channel.as_str())
+    }
+
+    /// Calls `hook` for each event that arrives on this WebSocket's reply
+    /// channel and is not a frame to send: a message with none of `text`,
+    /// `bytes`, `content` or `close`, such as a Django consumer's
+    /// `{"type": "chat.join", "user": "ann"}`. Events that arrived before are
+    /// given to it first. The hook runs on the server's reply thread: it must
+    /// not block (send from it through a [`Sender`]). Replaces any earlier
+    /// hook.
+    ///
+    /// Without a hook, up to 64 events wait for [`next_event`](Self::next_event);
+    /// further ones are dropped and logged at WARN.
+    pub fn on_event(&self, hook: impl Fn(&crate::layers::Message) + Send + Sync + 'static) {
+        self.events.set_hook(Arc::new(hook));
+    }
+
+    /// The oldest event that arrived on this WebSocket's reply channel and
+    /// is not a frame to send (see [`on_event`](Self::on_event)), if any;
+    /// never blocks.
+    pub fn next_event(&self) -> Option<crate::layers::Message> {
+        self.events.next()
+    }
+
+    pub(crate) fn view_events(&self) -> Arc<ViewEvents> {
+        Arc::clone(&self.events)
     }
 
     pub(crate) fn set_reply(&mut self, layer: Arc<dyn ChannelLayer>, channel: String) {

@@ -1,0 +1,139 @@
+//! What a message on a WebSocket's reply channel means for that WebSocket,
+//! and the messages wsviews sends to reply channels: pure functions.
+//!
+//! Inbound, two shapes are understood, whatever the message's `"type"`:
+//!
+//! - wsviews' (Channels 1's) "WebSocket Send/Close": `content` (text, or
+//!   base64 when `binary` is true), then `close`;
+//! - Channels 4 events, as a Django consumer or `group_send` writes them:
+//!   `text` → a text frame, `bytes` (a [`bytes_value`](layers::bytes_value))
+//!   → a binary frame, `close` (true, or a close code) → a close, and
+//!   `{"type": "websocket.close", "code": N}` → a close with N.
+//!
+//! Anything else (a message with none of these) is an event for the view
+//! (see `WebSocket::on_event`), never dropped silently.
+
+use serde_json::Value;
+
+use crate::layers;
+use crate::websocket::{Delivery, Message};
+
+/// What a reply-channel message asks of a WebSocket.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Inbound {
+    /// Frames to send, then maybe a close, in order.
+    pub deliveries: Vec<Delivery>,
+    /// Nothing to send: the message is an event for the view.
+    pub for_view: bool,
+}
+
+/// Maps a message on a WebSocket's reply channel.
+pub(crate) fn inbound(message: &layers::Message) -> Inbound {
+    let mut deliveries = Vec::with_capacity(1);
+    let mut understood = legacy_content(message, &mut deliveries);
+    understood |= frames(message, &mut deliveries);
+    understood |= close(message, &mut deliveries);
+    Inbound {
+        deliveries,
+        for_view: !understood,
+    }
+}
+
+/// `content` and `binary`; whether `content` was there.
+fn legacy_content(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
+    let binary = message
+        .get("binary")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    match message.get("content") {
+        Some(Value::String(content)) if binary => {
+            match data_encoding::BASE64.decode(content.as_bytes()) {
+                Ok(bytes) => out.push(Delivery::Message(Message::Binary(bytes))),
+                Err(_) => log::warn!("binary reply content is not base64; dropped"),
+            }
+        }
+        Some(Value::String(content)) => out.push(Delivery::Message(Message::Text(content.clone()))),
+        Some(other) => log::warn!("reply content must be a string, got {other}; dropped"),
+        None => return false,
+    }
+    true
+}
+
+/// Channels 4's `text` and `bytes`; whether either was there.
+fn frames(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
+    let mut understood = false;
+    match message.get("text") {
+        Some(Value::String(text)) => out.push(Delivery::Message(Message::Text(text.clone()))),
+        Some(Value::Null) | None => {}
+        Some(other) => log::warn!("reply text must be a string, got {other}; dropped"),
+    }
+    understood |= message.get("text").is_some_and(|t| !t.is_null());
+    match message.get("bytes") {
+        Some(Value::Null) | None => {}
+        Some(value) => match layers::value_bytes(value) {
+            Some(bytes) => out.push(Delivery::Message(Message::Binary(bytes))),
+            None => log::warn!("reply bytes must be a byte string ({{\"$bytes\": ...}}); dropped"),
+        },
+    }
+    understood | message.get("bytes").is_some_and(|b| !b.is_null())
+}
+
+/// `close` (true or a code), or a `websocket.close` event; whether the
+/// message asked for a close.
+fn close(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
+    let is_close_event = message.get("type").and_then(Value::as_str) == Some("websocket.close");
+    let code = match message.get("close") {
+        Some(Value::Bool(true)) => Some(1000),
+        Some(Value::Number(code)) => Some(close_code(code.as_u64())),
+        _ if is_close_event => Some(close_code(message.get("code").and_then(Value::as_u64))),
+        _ => None,
+    };
+    if let Some(code) = code {
+        out.push(Delivery::Close(code));
+    }
+    code.is_some() || message.contains_key("close")
+}
+
+/// A close code a server may send (RFC 6455 7.4), else 1000.
+fn close_code(code: Option<u64>) -> u16 {
+    code.and_then(|c| u16::try_from(c).ok())
+        .filter(|c| matches!(c, 1000..=1003 | 1007..=1014 | 3000..=4999))
+        .unwrap_or(1000)
+}
+
+/// The message that sends `message` to a WebSocket's reply channel: a
+/// Channels 4 event of type `event_type` (`text` or `bytes`) when there is
+/// one, else wsviews' "WebSocket Send/Close" (`content`, `binary`).
+pub(crate) fn outbound(message: &Message, event_type: Option<&str>) -> layers::Message {
+    let Some(event_type) = event_type else {
+        return legacy_send(message);
+    };
+    let mut out = layers::Message::new();
+    out.insert("type".into(), Value::String(event_type.into()));
+    match message {
+        Message::Text(text) => out.insert("text".into(), Value::String(text.clone())),
+        Message::Binary(bytes) => out.insert("bytes".into(), layers::bytes_value(bytes)),
+    };
+    out
+}
+
+fn legacy_send(message: &Message) -> layers::Message {
+    let mut out = layers::Message::new();
+    match message {
+        Message::Text(text) => {
+            out.insert("content".into(), Value::String(text.clone()));
+        }
+        Message::Binary(bytes) => {
+            out.insert(
+                "content".into(),
+                Value::String(data_encoding::BASE64.encode(bytes)),
+            );
+            out.insert("binary".into(), Value::Bool(true));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+#[path = "events_tests.rs"]
+mod tests;

@@ -103,6 +103,8 @@
 //!   `runserver --cert PEM --key PEM`. Off by default; without it the build
 //!   has no TLS dependency.
 //! - `redis`: the Redis channel layer.
+//! - `channels-redis`: a Redis channel layer that speaks channels_redis 4's
+//!   storage, shared with Django Channels 4 sites (`channels-redis://`).
 //!
 //! ## Logging
 //!

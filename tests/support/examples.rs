@@ -30,6 +30,9 @@ pub fn example_binary(name: &str) -> PathBuf {
         if cfg!(feature = "redis") {
             cargo.args(["--features", "redis"]);
         }
+        if cfg!(feature = "channels-redis") {
+            cargo.args(["--features", "channels-redis"]);
+        }
         if cfg!(feature = "tls") {
             cargo.args(["--features", "tls"]);
         }

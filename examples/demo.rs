@@ -18,6 +18,9 @@
 //! - `/`: a chat page that connects to `/chat/lobby`.
 //! - `/chat/<room>`: `require_websocket`; every text message is sent to all
 //!   members of the group `chat-<room>`, the sender included.
+//! - `/private`: `require_websocket`; without the cookie `session=letmein`
+//!   the handshake is refused with `403` (an HTTP response, never a `101`);
+//!   with it, every text message is echoed.
 //!
 //! With `--channel-layer redis://127.0.0.1:6379/0`, demo processes sharing
 //! that Redis share their chat rooms. With `--channel-layer
@@ -74,6 +77,24 @@ fn echo(request: &Request) -> wsviews::Result<()> {
     Ok(())
 }
 
+/// Refuses the handshake without the right session cookie: the view runs
+/// before the `101` goes out, and returning a response without touching the
+/// socket sends that response instead.
+fn private(request: &Request) -> wsviews::Result<HttpResponse> {
+    if request.cookies().get("session").map(String::as_str) != Some("letmein") {
+        return Ok(HttpResponse::forbidden("a session cookie is required\n"));
+    }
+    let websocket = request
+        .websocket()
+        .expect("require_websocket gives a WebSocket");
+    for message in websocket {
+        if let Message::Text(text) = message {
+            websocket.send(text)?;
+        }
+    }
+    Ok(HttpResponse::new(""))
+}
+
 /// `ping`, `subscribe` and `unsubscribe`.
 fn rohrpost_registry() -> rohrpost::Registry {
     rohrpost::Registry::new()
@@ -117,6 +138,7 @@ fn urlpatterns() -> Vec<URLPattern> {
         path("rohrpost", rohrpost::view(rohrpost_registry())),
         path("", chat_page),
         path("chat/<str:room>", require_websocket(chat)),
+        path("private", require_websocket(private)),
     ]
 }
 

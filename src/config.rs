@@ -59,7 +59,7 @@ impl Default for ServerConfig {
             max_connections: 10_000,
             max_connections_per_ip: 1_000,
             tcp_keepalive: Some(Duration::from_secs(60)),
-            thread_stack_size: 256 * 1024,
+            thread_stack_size: 2 * 1024 * 1024,
             max_head_size: 16 * 1024,
             max_headers: 64,
             head_timeout: Duration::from_secs(10),
@@ -127,8 +127,11 @@ impl ServerConfig {
         tcp_keepalive, get_tcp_keepalive: Option<Duration>
     );
     setter!(
-        /// Stack size of each connection thread, in bytes. Only the pages a view
-        /// touches cost memory. Defaults to 256 KiB.
+        /// Stack size of each connection thread (where views run), in bytes.
+        /// The stack is virtual memory: only the pages a view touches cost
+        /// RAM, so an idle WebSocket stays small however large this is; a
+        /// view that overflows it aborts the whole process. Defaults to
+        /// 2 MiB, std's default for spawned threads.
         thread_stack_size, get_thread_stack_size: usize
     );
     setter!(

@@ -1,9 +1,8 @@
 //! One connection's life: requests in a keep-alive loop, each routed to its
 //! view, or a WebSocket session after a valid handshake.
 
-use std::io::{self, BufWriter, Write};
+use std::io;
 use std::net::SocketAddr;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -12,21 +11,23 @@ use crate::handshake::{
     is_upgrade_request, select_protocol, validate_handshake, Handshake, Rejection,
 };
 use crate::http::body::{read_body, BodyError};
+use crate::http::connection_close::ConnectionClose;
 use crate::http::head::Head;
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
 use crate::http::stream::{ConnReader, HeadFailure, HeadLimits};
 use crate::registry::Ticket;
 use crate::server::ServerState;
+use crate::session::{self, Opener, Outcome};
 use crate::socket::{Socket, INHERITS_LISTENER_OPTIONS};
-use crate::views::{View, WebSocketPolicy};
-use crate::websocket::WebSocket;
+use crate::views::{call_view, View, WebSocketPolicy};
+use crate::websocket::{self as ws, WebSocket};
 
 /// Serves one accepted connection until it closes.
 pub(crate) fn serve_connection(
     stream: Arc<Socket>,
     peer: SocketAddr,
-    state: &ServerState,
+    state: &Arc<ServerState>,
     ticket: Ticket,
 ) {
     let config = &state.config;
@@ -80,7 +81,7 @@ pub(crate) fn serve_connection(
 struct Connection<'a> {
     reader: ConnReader,
     peer: SocketAddr,
-    state: &'a ServerState,
+    state: &'a Arc<ServerState>,
     ticket: Ticket,
 }
 
@@ -175,8 +176,19 @@ impl Connection<'_> {
             .content()
             .map_or_else(|| "-".to_owned(), |c| c.len().to_string());
         log::info!(target: "wsviews::access", "\"{}\" {status} {size}", exchange.line);
-        match write_response(&self.stream(), response, exchange.minor, exchange.head_only) {
-            Ok(()) => exchange.keep_alive,
+        // One connection at a time: an idle keep-alive client would hold
+        // every other one back, so close after each response, as Django's
+        // runserver does.
+        let keep_alive = exchange.keep_alive && self.state.config.multithreaded;
+        let stream = self.stream();
+        let written = if keep_alive || exchange.minor == 0 {
+            write_response(&stream, response, exchange.minor, exchange.head_only)
+        } else {
+            let mut out = ConnectionClose::new(&*stream);
+            response.write_to(&mut out, exchange.minor, exchange.head_only)
+        };
+        match written {
+            Ok(()) => keep_alive,
             Err(e) => {
                 log::debug!("{}: response not sent: {e}", self.peer);
                 false
@@ -184,8 +196,9 @@ impl Connection<'_> {
         }
     }
 
-    /// Answers a WebSocket handshake and runs the view's session; the
-    /// connection ends with it.
+    /// Runs a WebSocket view; the handshake completes when the view uses
+    /// the socket. Returns whether to keep the connection open: only after a
+    /// refused handshake answered as plain HTTP.
     fn websocket(
         &mut self,
         exchange: &Exchange,
@@ -200,25 +213,40 @@ impl Connection<'_> {
                 return false;
             }
         };
-        let protocol = select_protocol(&handshake.offered_protocols, &view.protocols);
-        if let Err(e) = write_switching(&self.stream(), &handshake.accept, protocol.as_deref()) {
-            log::debug!("{}: handshake reply not sent: {e}", self.peer);
-            return false;
+        let buffered = self.reader.take_buffered();
+        // Bytes sent before the handshake's answer: frames or a pipelined
+        // request, no way to tell; a refusal closes the connection then.
+        let pipelined = !buffered.is_empty();
+        request.websocket = Some(self.pending_websocket(exchange, view, handshake, buffered));
+        match session::run(request, view, self.state) {
+            Outcome::Refused(response) => self.respond(exchange, response) && !pipelined,
+            Outcome::Closed | Outcome::Gone => false,
         }
-        log::info!(target: "wsviews::access", "\"{}\" 101 -", exchange.line);
-        if !self.state.config.multithreaded {
-            log::warn!(
-                "WebSocket opened on {}; other requests wait until it closes (run with --multithreaded to serve them concurrently)",
-                request.path()
-            );
-        }
-        let (websocket, reply_channel) = self.open_websocket(protocol);
-        request.websocket = Some(websocket);
-        run_session(request, view, self.state.config.close_timeout);
-        if let Some(channel) = reply_channel {
-            self.state.replies.close(&channel);
-        }
-        false
+    }
+
+    /// The WebSocket a view gets, to be opened when it uses the socket.
+    fn pending_websocket(
+        &self,
+        exchange: &Exchange,
+        view: &View,
+        handshake: Handshake,
+        buffered: Vec<u8>,
+    ) -> WebSocket {
+        let opener = Opener {
+            state: Arc::clone(self.state),
+            stream: self.stream(),
+            accept: handshake.accept,
+            marker: self.ticket.marker(),
+            peer: self.peer,
+            line: exchange.line.clone(),
+        };
+        let handshake = ws::Handshake {
+            buffered,
+            default_protocol: select_protocol(&handshake.offered_protocols, &view.protocols),
+            offered: handshake.offered_protocols,
+            opener: Box::new(opener),
+        };
+        WebSocket::new(self.stream(), self.state.config.read_limits(), handshake)
     }
 
     /// The handshake, if the view takes WebSockets, the handshake is valid
@@ -249,30 +277,6 @@ impl Connection<'_> {
         }
         Ok(handshake)
     }
-
-    /// The WebSocket over this connection, registered for shutdown and given
-    /// a reply channel (returned too, to close after the session).
-    fn open_websocket(&mut self, protocol: Option<String>) -> (WebSocket, Option<String>) {
-        let limits = self.state.config.read_limits();
-        let buffered = self.reader.take_buffered();
-        let mut websocket = WebSocket::new(self.stream(), buffered, limits, protocol);
-        self.ticket.set_websocket(websocket.sender());
-        let replies = &self.state.replies;
-        let reply_channel = match replies.open(websocket.sender(), websocket.view_events()) {
-            Ok(channel) => {
-                websocket.set_reply(Arc::clone(replies.layer()), channel.clone());
-                Some(channel)
-            }
-            Err(e) => {
-                log::warn!("{}: no reply channel, so no groups ({e})", self.peer);
-                None
-            }
-        };
-        if self.state.stopping() {
-            let _ = websocket.close_with(1001, "server shutting down");
-        }
-        (websocket, reply_channel)
-    }
 }
 
 /// What the access log and the response writer need from a request head.
@@ -296,50 +300,6 @@ impl Exchange {
     }
 }
 
-/// Runs a WebSocket view, then closes with 1000 (1011 if it panicked or
-/// returned a server error) and logs the session.
-fn run_session(mut request: Request, view: &View, close_timeout: std::time::Duration) {
-    let started = Instant::now();
-    let code = match call_view(view, &request) {
-        Some(response) if response.status() >= 500 => 1011,
-        Some(_) => 1000,
-        None => 1011,
-    };
-    let Some(websocket) = request.websocket.take() else {
-        return;
-    };
-    let end = websocket.finish(code, close_timeout);
-    log::info!(
-        target: "wsviews::access",
-        "WebSocket {} closed after {:.2}s: {} messages in, {} out, close code {}",
-        request.path(),
-        started.elapsed().as_secs_f64(),
-        end.messages_in,
-        end.messages_out,
-        end.close_code()
-    );
-}
-
-/// Calls a view, catching a panic (logged with the path; `None`).
-fn call_view(view: &View, request: &Request) -> Option<HttpResponse> {
-    match catch_unwind(AssertUnwindSafe(|| view.call(request))) {
-        Ok(response) => Some(response),
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a non-string panic".to_owned());
-            log::error!(
-                "view for {} {} panicked: {what}",
-                request.method(),
-                request.path()
-            );
-            None
-        }
-    }
-}
-
 /// Writes a response to the socket.
 fn write_response(
     stream: &Socket,
@@ -349,24 +309,4 @@ fn write_response(
 ) -> io::Result<()> {
     let mut out = stream;
     response.write_to(&mut out, minor, head_only)
-}
-
-/// Writes the `101 Switching Protocols` that completes a handshake.
-fn write_switching(stream: &Socket, accept: &str, protocol: Option<&str>) -> io::Result<()> {
-    let mut response = HttpResponse::new(Vec::new())
-        .with_status(101)
-        .with_header("Sec-WebSocket-Accept", accept);
-    if let Some(protocol) = protocol {
-        response.set_header("Sec-WebSocket-Protocol", protocol);
-    }
-    let response = response.without_content_type();
-    let mut out = BufWriter::with_capacity(1024, stream);
-    response.into_tiny().raw_print(
-        &mut out,
-        tiny_http::HTTPVersion(1, 1),
-        &[],
-        true,
-        Some("websocket"),
-    )?;
-    out.flush()
 }

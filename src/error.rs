@@ -61,6 +61,41 @@ impl fmt::Display for Error {
     }
 }
 
+impl Error {
+    /// The error of a write to (or read from) a client: a peer that went
+    /// away (reset, broken pipe, end of stream) is [`Error::ConnectionClosed`],
+    /// anything else an [`Error::Io`].
+    pub(crate) fn from_peer_io(e: io::Error) -> Self {
+        if is_disconnect(&e) {
+            Error::ConnectionClosed
+        } else {
+            Error::Io(e)
+        }
+    }
+
+    /// Whether this error only says the client went away: normal, not a
+    /// fault of the server.
+    pub(crate) fn is_disconnect(&self) -> bool {
+        match self {
+            Error::ConnectionClosed => true,
+            Error::Io(e) => is_disconnect(e),
+            _ => false,
+        }
+    }
+}
+
+/// Whether an I/O error says the peer went away.
+pub(crate) fn is_disconnect(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionReset
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::BrokenPipe
+            | io::ErrorKind::NotConnected
+            | io::ErrorKind::UnexpectedEof
+    )
+}
+
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
@@ -80,5 +115,31 @@ impl From<io::Error> for Error {
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
         Error::Json(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_peer_going_away_is_connection_closed() {
+        use io::ErrorKind::*;
+        for kind in [
+            ConnectionReset,
+            ConnectionAborted,
+            BrokenPipe,
+            NotConnected,
+            UnexpectedEof,
+        ] {
+            let error = Error::from_peer_io(kind.into());
+            assert!(matches!(error, Error::ConnectionClosed), "{kind:?}");
+            assert!(Error::Io(kind.into()).is_disconnect(), "{kind:?}");
+        }
+        for kind in [TimedOut, WouldBlock, PermissionDenied] {
+            let error = Error::from_peer_io(kind.into());
+            assert!(matches!(error, Error::Io(_)), "{kind:?}");
+            assert!(!error.is_disconnect(), "{kind:?}");
+        }
     }
 }

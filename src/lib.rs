@@ -64,6 +64,28 @@
 //! through a [`Sender`]; frames never interleave. Pings and closes are handled
 //! whenever the view waits, reads or sends.
 //!
+//! **The view decides the handshake.** A WebSocket view runs before the
+//! client gets its `101 Switching Protocols`: the handshake completes when
+//! the view first uses the socket, or calls
+//! [`accept`](WebSocket::accept) / [`accept_with_protocol`](WebSocket::accept_with_protocol).
+//! Returning a response without having used it refuses the handshake with
+//! that response, so authentication reads as in any Django view:
+//!
+//! ```no_run
+//! use wsviews::{require_websocket, HttpResponse, Request};
+//!
+//! fn notifications(request: &Request) -> wsviews::Result<HttpResponse> {
+//!     if request.cookies().get("sessionid").is_none() {
+//!         return Ok(HttpResponse::text(401, "not logged in")); // no 101 is sent
+//!     }
+//!     let websocket = request.websocket().expect("require_websocket gives one");
+//!     websocket.accept()?; // or just use it: the first send or wait accepts
+//!     websocket.send("welcome")?;
+//!     Ok(HttpResponse::new(""))
+//! }
+//! # let _ = require_websocket(notifications);
+//! ```
+//!
 //! **Routing** is [`path`] with Django's converters (`<int:id>`, `<str:room>`,
 //! `<slug:s>`, `<path:p>`); nothing matching is a 404.
 //!
@@ -139,6 +161,7 @@ mod registry;
 mod replies;
 pub mod rohrpost;
 mod server;
+mod session;
 mod signals;
 mod socket;
 pub mod static_files;

@@ -206,6 +206,24 @@ impl Ticket {
         self.registry.set(self.id, State::Busy);
     }
 
+    /// A handle that marks this connection an open WebSocket later, from
+    /// inside its view (where the handshake completes).
+    pub fn marker(&self) -> Marker {
+        Marker {
+            registry: Arc::clone(&self.registry),
+            id: self.id,
+        }
+    }
+}
+
+/// Marks a connection an open WebSocket; see [`Ticket::marker`].
+#[derive(Debug)]
+pub(crate) struct Marker {
+    registry: Arc<Registry>,
+    id: u64,
+}
+
+impl Marker {
     /// The connection is an open WebSocket.
     pub fn set_websocket(&self, sender: Sender) {
         self.registry.set(self.id, State::WebSocket(sender));

@@ -1,7 +1,9 @@
 //! Views, and the decorators that let WebSockets through:
 //! [`accept_websocket`] and [`require_websocket`].
 
+use std::any::Any;
 use std::fmt;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use crate::http::request::Request;
@@ -39,16 +41,50 @@ impl IntoResponse for String {
     }
 }
 
-impl<T: IntoResponse, E: fmt::Display> IntoResponse for Result<T, E> {
+/// A view's error is logged at `error`, except a client that went away
+/// ([`Error::ConnectionClosed`](crate::Error::ConnectionClosed), or an I/O
+/// error saying the connection was reset): that is normal, logged at
+/// `debug`.
+impl<T: IntoResponse, E: fmt::Display + 'static> IntoResponse for Result<T, E> {
     fn into_response(self) -> HttpResponse {
         match self {
             Ok(value) => value.into_response(),
+            Err(error) if is_disconnect(&error) => {
+                log::debug!("view returned: {error} (the client went away)");
+                HttpResponse::text(500, "Internal Server Error")
+            }
             Err(error) => {
                 log::error!("view returned an error: {error}");
                 HttpResponse::text(500, "Internal Server Error")
             }
         }
     }
+}
+
+/// Whether a view's error only says the client went away: our
+/// [`Error`](crate::Error), an `io::Error`, or either in a box.
+fn is_disconnect(error: &dyn Any) -> bool {
+    type Boxed = Box<dyn std::error::Error + Send + Sync>;
+    if let Some(error) = error.downcast_ref::<crate::Error>() {
+        return error.is_disconnect();
+    }
+    if let Some(error) = error.downcast_ref::<std::io::Error>() {
+        return crate::error::is_disconnect(error);
+    }
+    let inner: Option<&(dyn std::error::Error + 'static)> = match error.downcast_ref::<Boxed>() {
+        Some(boxed) => Some(boxed.as_ref()),
+        None => error
+            .downcast_ref::<Box<dyn std::error::Error>>()
+            .map(|b| b.as_ref()),
+    };
+    inner.is_some_and(|inner| {
+        inner
+            .downcast_ref::<crate::Error>()
+            .is_some_and(crate::Error::is_disconnect)
+            || inner
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(crate::error::is_disconnect)
+    })
 }
 
 /// Which requests a view takes.
@@ -178,4 +214,24 @@ pub fn accept_websocket(view: impl IntoView) -> View {
 /// ```
 pub fn require_websocket(view: impl IntoView) -> View {
     view.into_view().with_policy(WebSocketPolicy::Require)
+}
+
+/// Calls a view, catching a panic (logged with the path; `None`).
+pub(crate) fn call_view(view: &View, request: &Request) -> Option<HttpResponse> {
+    match catch_unwind(AssertUnwindSafe(|| view.call(request))) {
+        Ok(response) => Some(response),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a non-string panic".to_owned());
+            log::error!(
+                "view for {} {} panicked: {what}",
+                request.method(),
+                request.path()
+            );
+            None
+        }
+    }
 }

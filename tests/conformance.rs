@@ -28,6 +28,12 @@ fn echo(request: &Request) -> wsviews::Result<()> {
     Ok(())
 }
 
+/// Completes the handshake, and nothing else.
+fn accept(request: &Request) {
+    let websocket = request.websocket().expect("a WebSocket");
+    websocket.accept().expect("accepted");
+}
+
 /// Routes for these tests; `/seen` reports every message its view receives,
 /// then `None` when `wait()` ends.
 fn urls(seen: mpsc::Sender<Option<Message>>) -> Vec<URLPattern> {
@@ -36,15 +42,19 @@ fn urls(seen: mpsc::Sender<Option<Message>>) -> Vec<URLPattern> {
         seen_view(seen),
         path(
             "panic",
-            require_websocket(|_: &Request| -> () { panic!("view bug") }),
+            require_websocket(|request: &Request| -> () {
+                accept(request);
+                panic!("view bug")
+            }),
         ),
         path(
             "error",
-            require_websocket(|_: &Request| -> wsviews::Result<()> {
-                Err(wsviews::Error::ConnectionClosed)
+            require_websocket(|request: &Request| -> wsviews::Result<()> {
+                accept(request);
+                Err(wsviews::Error::Layer("the layer is down".into()))
             }),
         ),
-        path("return", require_websocket(|_: &Request| ())),
+        path("return", require_websocket(accept)),
     ]
 }
 

@@ -175,3 +175,72 @@ fn help_and_usage_errors() {
     assert_eq!(busy.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&busy.stderr).contains("already in use"));
 }
+
+/// A raw WebSocket handshake to the demo with `extra` headers: the answer.
+fn handshake_answer(demo: &App, path: &str, extra: &[&str]) -> TestResponse {
+    raw_request(demo.addr(), handshake(path, extra).as_bytes())
+}
+
+#[test]
+fn private_route_refuses_without_the_session_cookie() {
+    let demo = App::server("demo", &["--multithreaded"]);
+    for cookie in [
+        &[][..],
+        &["Cookie: session=guess"],
+        &["Cookie: other=letmein"],
+    ] {
+        let refused = handshake_answer(&demo, "/private", cookie);
+        assert_eq!(refused.status, 403, "{cookie:?}");
+        assert!(refused.text().contains("session cookie"), "{cookie:?}");
+    }
+    demo.wait_for_log("\"GET /private HTTP/1.1\" 403", TIMEOUT);
+
+    let stream = connect(demo.addr());
+    let url = format!("ws://{}/private", demo.addr());
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
+    request
+        .headers_mut()
+        .insert("Cookie", "theme=dark; session=letmein".parse().unwrap());
+    let (mut socket, response) =
+        tungstenite::client(request, tungstenite::stream::MaybeTlsStream::Plain(stream))
+            .expect("handshake with the cookie");
+    assert_eq!(response.status(), 101);
+    for text in ["one", "two"] {
+        socket.send(WsMessage::text(text)).unwrap();
+        assert_eq!(socket.read().unwrap(), WsMessage::text(text));
+    }
+    socket.close(None).unwrap();
+    while socket.read().is_ok() {}
+}
+
+#[test]
+fn cookbook_session_cookie_refuses_anonymous_websockets_with_401() {
+    let app = App::server("cookbook_session_cookie", &["--multithreaded"]);
+    let anonymous = handshake_answer(&app, "/notifications", &[]);
+    assert_eq!(
+        (anonymous.status, anonymous.text()),
+        (401, "not logged in\n".into())
+    );
+
+    let login = raw_request(
+        app.addr(),
+        b"POST /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\
+          Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 8\r\n\r\nname=ada",
+    );
+    assert_eq!(login.status, 200);
+    let cookie = login.header("Set-Cookie").expect("a session cookie");
+    let session = cookie.split(';').next().expect("name=value");
+
+    let stream = connect(app.addr());
+    let url = format!("ws://{}/notifications", app.addr());
+    let mut request = tungstenite::client::IntoClientRequest::into_client_request(url).unwrap();
+    request
+        .headers_mut()
+        .insert("Cookie", session.parse().unwrap());
+    let (mut socket, _) =
+        tungstenite::client(request, tungstenite::stream::MaybeTlsStream::Plain(stream))
+            .expect("handshake with the session");
+    assert_eq!(socket.read().unwrap(), WsMessage::text("welcome back, ada"));
+    socket.send(WsMessage::text("hi")).unwrap();
+    assert_eq!(socket.read().unwrap(), WsMessage::text("ada said hi"));
+}

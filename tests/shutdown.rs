@@ -36,8 +36,9 @@ fn urls(entered: Sender<()>, release: Receiver<()>) -> Vec<URLPattern> {
             require_websocket(move |request: &Request| {
                 // The raw test client never answers the 1001 close, so this
                 // view waits until the deadline cuts the socket off.
-                started.send(()).ok();
                 let websocket = request.websocket().expect("ws");
+                websocket.accept().expect("accepted");
+                started.send(()).ok();
                 while websocket.wait().is_some() {}
             }),
         ),

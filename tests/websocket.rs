@@ -81,7 +81,10 @@ fn urls(report: Tx<String>) -> Vec<URLPattern> {
         ),
         path(
             "panic",
-            require_websocket(|_: &Request| -> () { panic!("view bug") }),
+            require_websocket(|request: &Request| -> () {
+                request.websocket().expect("ws").accept().expect("accepted");
+                panic!("view bug")
+            }),
         ),
         path("plain", |request: &Request| {
             HttpResponse::text(200, format!("is_websocket={}", request.is_websocket()))

@@ -72,11 +72,16 @@ impl IntoView for ToConsumers {
 
 /// A WebSocket routed to consumers: connect, one receive per message,
 /// disconnect. What consumers send to the reply channel reaches the socket
-/// through the server's reply listener.
+/// through the server's reply listener. The handshake is accepted at once,
+/// before `websocket.connect` is sent, as Channels 1.x's interface servers
+/// do.
 fn websocket_session(request: &Request) {
     let Some(websocket) = request.websocket() else {
         return;
     };
+    if websocket.accept().is_err() {
+        return;
+    }
     let Some((layer, reply)) = websocket.reply() else {
         log::error!("WebSocket {} has no reply channel; closed", request.path());
         let _ = websocket.close_with(1011, "no reply channel");

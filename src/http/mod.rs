@@ -2,6 +2,7 @@
 
 pub(crate) mod body;
 mod chunked;
+pub(crate) mod connection_close;
 pub(crate) mod cookie;
 mod framing;
 pub(crate) mod head;

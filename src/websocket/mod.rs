@@ -3,12 +3,13 @@
 mod events;
 mod frames;
 mod message;
+mod opening;
 mod outbox;
 pub(crate) mod reader;
 mod validate;
 mod writer;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::fmt;
 use std::net::Shutdown;
 
@@ -18,17 +19,19 @@ use std::time::{Duration, Instant};
 
 pub(crate) use events::ViewEvents;
 pub use message::Message;
+pub(crate) use opening::{Open, OpeningState, ReplyChannel};
 pub(crate) use outbox::Delivery;
 pub use writer::Sender;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::layers::ChannelLayer;
 use frames::{FrameReader, Mode};
+use opening::Opening;
 use reader::Inbound;
 pub(crate) use reader::{Ended, ReadLimits};
 use writer::Shared;
 
-/// An open WebSocket, as django-websocket's `request.websocket`.
+/// A WebSocket, as django-websocket's `request.websocket`.
 ///
 /// The view's own thread reads the socket: [`wait`](Self::wait) blocks for the
 /// next message, [`read`](Self::read) never blocks, and iterating yields every
@@ -37,24 +40,46 @@ use writer::Shared;
 /// waits, reads or sends. When the view returns, the server closes the
 /// WebSocket with 1000 (1011 if the view panicked).
 ///
-/// ```no_run
-/// use wsviews::{require_websocket, Request};
+/// # The handshake completes when the view first uses the socket
 ///
-/// fn echo(request: &Request) -> wsviews::Result<()> {
+/// The view runs before the client gets its `101 Switching Protocols`: the
+/// handshake completes when the view first waits, reads, sends, iterates,
+/// counts messages, asks for a [`Sender`] or its reply channel, or calls
+/// [`accept`](Self::accept) (or
+/// [`accept_with_protocol`](Self::accept_with_protocol)). Until then the
+/// view may refuse it: a view that returns without having used the socket
+/// has its response sent as a plain HTTP response (a `401`, a `403`, ...),
+/// and a view that [`close`](Self::close)s the socket before accepting it
+/// refuses it with `403 Forbidden`, as Django Channels does.
+///
+/// ```no_run
+/// use wsviews::{require_websocket, HttpResponse, Request};
+///
+/// fn echo(request: &Request) -> wsviews::Result<HttpResponse> {
+///     if request.cookies().get("session").is_none() {
+///         return Ok(HttpResponse::text(401, "log in first")); // no 101 was sent
+///     }
 ///     let websocket = request.websocket().expect("require_websocket gives one");
 ///     for message in websocket {
+///         // the first wait accepted the handshake
 ///         websocket.send(message)?;
 ///     }
-///     Ok(())
+///     Ok(HttpResponse::new(""))
 /// }
 /// let view = require_websocket(echo);
 /// ```
 pub struct WebSocket {
     inbound: RefCell<Inbound>,
     shared: Arc<Shared>,
-    protocol: Option<String>,
+    opening: RefCell<Opening>,
+    /// The subprotocols the client offered, in its order of preference.
+    offered: Vec<String>,
+    /// The subprotocol [`accept`](Self::accept) agrees on.
+    default_protocol: Option<String>,
+    /// The subprotocol agreed on, once accepted with one.
+    protocol: OnceCell<String>,
     last_poll: RefCell<Instant>,
-    reply: Option<Reply>,
+    reply: OnceCell<Reply>,
     events: Arc<ViewEvents>,
 }
 
@@ -70,33 +95,140 @@ struct Reply {
 /// How often a sending view also looks for pings and close frames.
 const POLL_ON_SEND_EVERY: Duration = Duration::from_millis(50);
 
+/// What the connection layer knows of a handshake when it hands the
+/// WebSocket to the view.
+pub(crate) struct Handshake {
+    /// The bytes the client sent after its request head.
+    pub buffered: Vec<u8>,
+    /// The subprotocols the client offered.
+    pub offered: Vec<String>,
+    /// The subprotocol to agree on if the view does not choose one.
+    pub default_protocol: Option<String>,
+    /// Writes the `101` and registers the open WebSocket.
+    pub opener: Box<dyn Open>,
+}
+
 impl WebSocket {
-    pub(crate) fn new(
-        stream: Arc<Socket>,
-        buffered: Vec<u8>,
-        limits: ReadLimits,
-        protocol: Option<String>,
-    ) -> Self {
-        let frames = FrameReader::new(Arc::clone(&stream), buffered);
+    pub(crate) fn new(stream: Arc<Socket>, limits: ReadLimits, handshake: Handshake) -> Self {
+        let frames = FrameReader::new(Arc::clone(&stream), handshake.buffered);
         WebSocket {
             inbound: RefCell::new(Inbound::new(frames, limits)),
             shared: Arc::new(Shared::new(stream)),
-            protocol,
+            opening: RefCell::new(Opening::Pending(handshake.opener)),
+            offered: handshake.offered,
+            default_protocol: handshake.default_protocol,
+            protocol: OnceCell::new(),
             last_poll: RefCell::new(Instant::now()),
-            reply: None,
+            reply: OnceCell::new(),
             events: Arc::default(),
         }
     }
 
+    /// Completes the opening handshake now: the client gets its `101` with
+    /// the subprotocol chosen by [`View::protocols`](crate::View::protocols),
+    /// if any. Using the socket in any other way accepts it too; calling this
+    /// once it is accepted does nothing.
+    ///
+    /// # Errors
+    /// [`Error::ConnectionClosed`] if the client has gone, or the view closed
+    /// the WebSocket before accepting it.
+    pub fn accept(&self) -> Result<()> {
+        self.open(None)
+    }
+
+    /// Completes the opening handshake agreeing on `protocol`, which must be
+    /// one the client offered (see
+    /// [`offered_protocols`](Self::offered_protocols)); as Channels'
+    /// `accept(subprotocol=...)`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with `InvalidInput` if the client did not offer
+    /// `protocol`, or the WebSocket was already accepted with another one;
+    /// otherwise as [`accept`](Self::accept).
+    pub fn accept_with_protocol(&self, protocol: &str) -> Result<()> {
+        opening::check_protocol(&self.offered, protocol)?;
+        if self.opening_state() == OpeningState::Open && self.protocol() != Some(protocol) {
+            let why = "the WebSocket was already accepted with another subprotocol";
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                why,
+            )));
+        }
+        self.open(Some(protocol))
+    }
+
+    /// Whether the handshake was accepted (the client got its `101`).
+    pub fn is_accepted(&self) -> bool {
+        self.opening_state() == OpeningState::Open
+    }
+
+    /// The subprotocols the client offered (`Sec-WebSocket-Protocol`), in its
+    /// order of preference.
+    pub fn offered_protocols(&self) -> &[String] {
+        &self.offered
+    }
+
+    pub(crate) fn opening_state(&self) -> OpeningState {
+        self.opening.borrow().state()
+    }
+
+    /// Accepts the handshake unless it is already; `Err` if it cannot be.
+    fn open(&self, protocol: Option<&str>) -> Result<()> {
+        let opener = {
+            let mut opening = self.opening.borrow_mut();
+            match &*opening {
+                Opening::Open => return Ok(()),
+                Opening::Refused | Opening::Failed => return Err(Error::ConnectionClosed),
+                Opening::Pending(_) => {}
+            }
+            match std::mem::replace(&mut *opening, Opening::Failed) {
+                Opening::Pending(opener) => opener,
+                _ => return Err(Error::ConnectionClosed),
+            }
+        };
+        let protocol = protocol.or(self.default_protocol.as_deref());
+        match opener.open(protocol, &self.new_sender(), self.view_events()) {
+            Ok(reply) => {
+                *self.opening.borrow_mut() = Opening::Open;
+                if let Some(protocol) = protocol {
+                    let _ = self.protocol.set(protocol.to_owned());
+                }
+                if let Some((layer, channel)) = reply {
+                    self.set_reply(layer, channel);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                log::debug!("handshake reply not sent: {e}");
+                self.shared.lock().broken = true;
+                self.inbound.borrow_mut().set_dropped();
+                Err(Error::ConnectionClosed)
+            }
+        }
+    }
+
+    /// Accepts the handshake if need be; whether the WebSocket is open.
+    fn use_socket(&self) -> bool {
+        self.open(None).is_ok()
+    }
+
     /// Blocks until the client sends a message and returns it; `None` once
     /// the client has closed the connection (django-websocket's `wait()`).
+    /// Accepts the handshake first if need be.
     pub fn wait(&self) -> Option<Message> {
+        if !self.use_socket() {
+            return None;
+        }
         self.inbound.borrow_mut().next(Mode::Blocking, &self.shared)
     }
 
     /// A message the client has already sent, or `None` at once if there is
-    /// none (django-websocket's `read()`; never blocks).
+    /// none (django-websocket's `read()`; never blocks). Accepts the
+    /// handshake first if need be.
     pub fn read(&self) -> Option<Message> {
+        if !self.use_socket() {
+            return None;
+        }
         self.inbound
             .borrow_mut()
             .next(Mode::NonBlocking, &self.shared)
@@ -105,7 +237,11 @@ impl WebSocket {
     /// The number of messages received and queued (django-websocket's
     /// `count_messages()`). The queue holds at most the server's
     /// `read_queue_size` bytes; further messages wait in the kernel.
+    /// Accepts the handshake first if need be.
     pub fn count_messages(&self) -> usize {
+        if !self.use_socket() {
+            return 0;
+        }
         let mut inbound = self.inbound.borrow_mut();
         inbound.poll(&self.shared);
         inbound.queued()
@@ -117,17 +253,23 @@ impl WebSocket {
     }
 
     /// Sends one message: `&str`/`String` as text, `Vec<u8>`/`&[u8]` as
-    /// binary, or a [`Message`] (django-websocket's `send()`).
+    /// binary, or a [`Message`] (django-websocket's `send()`). Accepts the
+    /// handshake first if need be.
     ///
     /// # Errors
     /// [`Error::ConnectionClosed`](crate::Error::ConnectionClosed) once the
-    /// WebSocket is closed; an I/O error if the write fails.
+    /// WebSocket is closed or the client has gone; an I/O error if the write
+    /// fails otherwise (it blocked longer than the server's `send_timeout`).
     pub fn send(&self, message: impl Into<Message>) -> Result<()> {
+        if !self.use_socket() {
+            return Err(Error::ConnectionClosed);
+        }
         self.poll_control();
         self.shared.send_message(&message.into())
     }
 
-    /// Starts the closing handshake with 1000 (normal closure).
+    /// Starts the closing handshake with 1000 (normal closure). Before the
+    /// handshake is accepted, refuses it with `403 Forbidden` instead.
     ///
     /// # Errors
     /// An I/O error if the close frame cannot be written.
@@ -136,30 +278,54 @@ impl WebSocket {
     }
 
     /// Starts the closing handshake with `code` and `reason`; later `wait()`s
-    /// return `None`.
+    /// return `None`. Before the handshake is accepted, refuses it with
+    /// `403 Forbidden` instead, as Channels does.
     ///
     /// # Errors
     /// An I/O error if the close frame cannot be written.
     pub fn close_with(&self, code: u16, reason: &str) -> Result<()> {
+        {
+            let mut opening = self.opening.borrow_mut();
+            if let Opening::Pending(_) = &*opening {
+                *opening = Opening::Refused;
+                return Ok(());
+            }
+        }
         self.shared.close(Some(code), reason).map(drop)
     }
 
     /// Whether the WebSocket is closed: either side sent a close frame or the
-    /// connection dropped.
+    /// connection dropped (or the handshake was refused).
     pub fn is_closed(&self) -> bool {
-        self.shared.is_closed() || self.inbound.borrow().ended().is_some()
+        match self.opening_state() {
+            OpeningState::Pending => false,
+            OpeningState::Refused | OpeningState::Failed => true,
+            OpeningState::Open => {
+                self.shared.is_closed() || self.inbound.borrow().ended().is_some()
+            }
+        }
     }
 
-    /// A cloneable handle to send from other threads.
+    /// A cloneable handle to send from other threads. Accepts the handshake
+    /// first if need be (if that fails, the sender's sends fail).
     pub fn sender(&self) -> Sender {
+        self.use_socket();
+        self.new_sender()
+    }
+
+    fn new_sender(&self) -> Sender {
         Sender {
             shared: Arc::clone(&self.shared),
         }
     }
 
-    /// The subprotocol agreed in the handshake, if any.
+    /// The subprotocol agreed in the handshake, if any; before the handshake
+    /// is accepted, the one [`accept`](Self::accept) would agree on.
     pub fn protocol(&self) -> Option<&str> {
-        self.protocol.as_deref()
+        self.protocol
+            .get()
+            .map(String::as_str)
+            .or(self.default_protocol.as_deref())
     }
 
     /// The name of this WebSocket's reply channel on the channel layer
@@ -167,9 +333,10 @@ impl WebSocket {
     /// "WebSocket Send/Close" format (`content`, `binary`, `close`), or a
     /// Channels 4 event with `text`, `bytes` or `close`, reaches this
     /// client, from any thread or, with Redis, any process. Other events go
-    /// to the view ([`on_event`](Self::on_event)).
+    /// to the view ([`on_event`](Self::on_event)). Accepts the handshake
+    /// first if need be.
     pub fn reply_channel(&self) -> Option<&str> {
-        self.reply.as_ref().map(|r| r.channel.as_str())
+        self.reply().map(|(_, channel)| channel)
     }
 
     /// Calls `hook` for each event that arrives on this WebSocket's reply
@@ -197,20 +364,27 @@ impl WebSocket {
         Arc::clone(&self.events)
     }
 
-    pub(crate) fn set_reply(&mut self, layer: Arc<dyn ChannelLayer>, channel: String) {
-        self.reply = Some(Reply {
+    fn set_reply(&self, layer: Arc<dyn ChannelLayer>, channel: String) {
+        let _ = self.reply.set(Reply {
             layer,
             channel,
             groups: RefCell::new(Vec::new()),
         });
     }
 
+    /// The reply channel and its layer, accepting the handshake if need be.
     pub(crate) fn reply(&self) -> Option<(&Arc<dyn ChannelLayer>, &str)> {
-        self.reply.as_ref().map(|r| (&r.layer, r.channel.as_str()))
+        self.use_socket();
+        self.opened_reply()
+    }
+
+    /// The reply channel, if the WebSocket was opened with one.
+    pub(crate) fn opened_reply(&self) -> Option<(&Arc<dyn ChannelLayer>, &str)> {
+        self.reply.get().map(|r| (&r.layer, r.channel.as_str()))
     }
 
     pub(crate) fn joined(&self, group: &str) {
-        if let Some(reply) = &self.reply {
+        if let Some(reply) = self.reply.get() {
             let mut groups = reply.groups.borrow_mut();
             if !groups.iter().any(|g| g == group) {
                 groups.push(group.to_owned());
@@ -219,14 +393,16 @@ impl WebSocket {
     }
 
     pub(crate) fn left(&self, group: &str) {
-        if let Some(reply) = &self.reply {
+        if let Some(reply) = self.reply.get() {
             reply.groups.borrow_mut().retain(|g| g != group);
         }
     }
 
     /// Leaves every group joined (the connection is closing).
     fn leave_groups(&self) {
-        let Some(reply) = &self.reply else { return };
+        let Some(reply) = self.reply.get() else {
+            return;
+        };
         for group in reply.groups.borrow_mut().drain(..) {
             if let Err(e) = reply.layer.group_discard(&group, &reply.channel) {
                 log::warn!("could not leave group {group:?}: {e}");
@@ -290,6 +466,7 @@ impl SessionEnd {
 impl fmt::Debug for WebSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSocket")
+            .field("opening", &self.opening_state())
             .field("protocol", &self.protocol)
             .field("closed", &self.is_closed())
             .finish()

@@ -82,6 +82,11 @@ impl Inbound {
         self.ended
     }
 
+    /// The connection ended before the WebSocket opened.
+    pub fn set_dropped(&mut self) {
+        self.ended = Some(Ended::Dropped);
+    }
+
     /// Complete messages queued.
     pub fn queued(&self) -> usize {
         self.queue.len()

@@ -112,7 +112,9 @@ impl Shared {
     fn write_frame(&self, state: &mut WriterState, opcode: OpCode, payload: &[u8]) -> Result<()> {
         state.broken = true;
         if !state.pending.is_empty() {
-            (&*self.stream).write_all(&state.pending)?;
+            (&*self.stream)
+                .write_all(&state.pending)
+                .map_err(Error::from_peer_io)?;
             state.pending = Vec::new();
         }
         format_header(&mut state.buf, opcode, payload.len())?;
@@ -125,7 +127,7 @@ impl Shared {
         if state.buf.capacity() > 2 * COPY_LIMIT {
             state.buf = Vec::new();
         }
-        result?;
+        result.map_err(Error::from_peer_io)?;
         state.broken = false;
         Ok(())
     }

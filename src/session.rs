@@ -1,0 +1,133 @@
+//! A WebSocket session on one connection: the view runs with a WebSocket
+//! whose handshake completes when the view first uses it (the [`Opener`]
+//! writes the `101` then); afterwards the server closes the WebSocket, or
+//! sends the view's refusal as a plain HTTP response.
+
+use std::io::{self, BufWriter, Write};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use crate::http::request::Request;
+use crate::http::response::HttpResponse;
+use crate::registry::Marker;
+use crate::server::ServerState;
+use crate::socket::Socket;
+use crate::views::{call_view, View};
+use crate::websocket::{Open, OpeningState, ReplyChannel, Sender, ViewEvents};
+
+/// Completes a handshake on the connection's socket when the view first
+/// uses its WebSocket.
+pub(crate) struct Opener {
+    pub state: Arc<ServerState>,
+    pub stream: Arc<Socket>,
+    /// The `Sec-WebSocket-Accept` value.
+    pub accept: String,
+    pub marker: Marker,
+    pub peer: SocketAddr,
+    /// The request line, for the access log.
+    pub line: String,
+}
+
+impl Open for Opener {
+    fn open(
+        self: Box<Self>,
+        protocol: Option<&str>,
+        sender: &Sender,
+        events: Arc<ViewEvents>,
+    ) -> io::Result<Option<ReplyChannel>> {
+        write_switching(&self.stream, &self.accept, protocol)?;
+        log::info!(target: "wsviews::access", "\"{}\" 101 -", self.line);
+        if !self.state.config.multithreaded {
+            log::warn!(
+                "WebSocket opened by {}; other requests wait until it closes (run with --multithreaded to serve them concurrently)",
+                self.peer
+            );
+        }
+        self.marker.set_websocket(sender.clone());
+        let replies = &self.state.replies;
+        let reply = match replies.open(sender.clone(), events) {
+            Ok(channel) => Some((Arc::clone(replies.layer()), channel)),
+            Err(e) => {
+                log::warn!("{}: no reply channel, so no groups ({e})", self.peer);
+                None
+            }
+        };
+        if self.state.stopping() {
+            let _ = sender.close(1001, "server shutting down");
+        }
+        Ok(reply)
+    }
+}
+
+/// How a WebSocket session ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// The WebSocket opened, and is closed now.
+    Closed,
+    /// The view did not accept the handshake: answer with this response.
+    Refused(HttpResponse),
+    /// The client left before the handshake completed.
+    Gone,
+}
+
+/// Runs a WebSocket view. If it accepted the handshake, closes with 1000
+/// (1011 if it panicked or returned a server error) and logs the session.
+pub(crate) fn run(mut request: Request, view: &View, state: &ServerState) -> Outcome {
+    let started = Instant::now();
+    let response = call_view(view, &request);
+    let Some(websocket) = request.websocket.take() else {
+        return Outcome::Gone;
+    };
+    match websocket.opening_state() {
+        OpeningState::Pending => {
+            return Outcome::Refused(
+                response.unwrap_or_else(|| HttpResponse::text(500, "Internal Server Error")),
+            )
+        }
+        OpeningState::Refused => {
+            return Outcome::Refused(HttpResponse::forbidden("WebSocket connection refused"))
+        }
+        OpeningState::Failed => return Outcome::Gone,
+        OpeningState::Open => {}
+    }
+    let code = match response {
+        Some(response) if response.status() >= 500 => 1011,
+        Some(_) => 1000,
+        None => 1011,
+    };
+    let end = websocket.finish(code, state.config.close_timeout);
+    if let Some((_, channel)) = websocket.opened_reply() {
+        state.replies.close(channel);
+    }
+    log::info!(
+        target: "wsviews::access",
+        "WebSocket {} closed after {:.2}s: {} messages in, {} out, close code {}",
+        request.path(),
+        started.elapsed().as_secs_f64(),
+        end.messages_in,
+        end.messages_out,
+        end.close_code()
+    );
+    Outcome::Closed
+}
+
+/// Writes the `101 Switching Protocols` that completes a handshake.
+fn write_switching(stream: &Socket, accept: &str, protocol: Option<&str>) -> io::Result<()> {
+    let mut response = HttpResponse::new(Vec::new())
+        .with_status(101)
+        .with_header("Sec-WebSocket-Accept", accept);
+    if let Some(protocol) = protocol {
+        response.set_header("Sec-WebSocket-Protocol", protocol);
+    }
+    let response = response.without_content_type();
+    let mut out = BufWriter::with_capacity(1024, stream);
+    response.into_tiny().raw_print(
+        &mut out,
+        tiny_http::HTTPVersion(1, 1),
+        &[],
+        true,
+        Some("websocket"),
+    )?;
+    out.flush()
+}

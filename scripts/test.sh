@@ -17,8 +17,23 @@ apt_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 }
 
-log "redis-server, for the Redis tests; chromium, for the browser test"
-apt_install redis-server chromium
+log "redis-server, for the Redis tests; chromium, for the browser test; python3, for the Django interop tests"
+apt_install redis-server chromium python3
+
+log "Python venv for the Django Channels interop tests (tests/django_site/requirements.txt)"
+# tests/channels_redis_django.rs runs daphne and channels_redis from it; skipped
+# when the pinned requirements are already installed there.
+venv=target/interop-venv
+requirements=tests/django_site/requirements.txt
+if ! cmp -s "$requirements" "$venv/requirements.installed"; then
+  python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3-venv
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$requirements"
+  cp "$requirements" "$venv/requirements.installed"
+fi
+export WSVIEWS_INTEROP_VENV="$PWD/$venv"
+log "golden msgpack bodies still match Python's msgpack"
+(cd tests/django_site && "$WSVIEWS_INTEROP_VENV/bin/python" golden_msgpack.py --check ../data/channels_redis_golden.jsonl)
 
 log "cargo test (unit, integration and doc tests)"
 cargo test --all-features

@@ -50,9 +50,9 @@ impl Ws {
     /// The next data frame or close.
     fn recv(&mut self) -> Frame {
         loop {
-            match self.0.read().expect("a frame within the timeout") {
-                frame @ (Frame::Text(_) | Frame::Binary(_) | Frame::Close(_)) => return frame,
-                _ => {}
+            let frame = self.0.read().expect("a frame within the timeout");
+            if matches!(frame, Frame::Text(_) | Frame::Binary(_) | Frame::Close(_)) {
+                return frame;
             }
         }
     }

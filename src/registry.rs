@@ -7,7 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 use crate::socket::Socket;
-use crate::websocket::Sender;
+use crate::websocket::{Delivery, Sender};
 
 /// What a connection is doing, as far as shutdown cares.
 #[derive(Debug, Clone)]
@@ -34,7 +34,7 @@ struct Inner {
     entries: HashMap<u64, Entry>,
     /// Open connections per client address (see [`client_key`]).
     per_client: HashMap<IpAddr, usize>,
-    /// A shutdown waits for the registry to empty: only then is a leaving
+    /// A shutdown waits for connections to leave: only then is a leaving
     /// connection worth a wake-up (a system call).
     awaited: bool,
 }
@@ -132,7 +132,9 @@ impl Registry {
         self.lock().entries.len()
     }
 
-    /// Closes idle connections and asks WebSockets to close with 1001.
+    /// Closes idle connections and sends every WebSocket a 1001 close,
+    /// without waiting on any client: a socket that cannot take the frame
+    /// now (a view's send blocked on it) gets it as soon as it can.
     pub fn close_all(&self) -> ShutdownReport {
         let inner = self.lock();
         let mut report = ShutdownReport::default();
@@ -143,7 +145,7 @@ impl Registry {
                     report.idle_closed += 1;
                 }
                 State::WebSocket(sender) => {
-                    let _ = sender.close(1001, "server shutting down");
+                    sender.deliver(Delivery::Close(1001));
                     report.websockets_closed += 1;
                 }
                 State::Busy => {}
@@ -155,12 +157,23 @@ impl Registry {
     /// Waits until no connection is open or `deadline` passes; returns how
     /// many are still open.
     pub fn wait_empty(&self, deadline: Instant) -> usize {
+        self.wait(deadline, |_| true)
+    }
+
+    /// Waits until no WebSocket is open or `deadline` passes; returns how
+    /// many are still open.
+    pub fn wait_websockets_closed(&self, deadline: Instant) -> usize {
+        self.wait(deadline, |entry| matches!(entry.state, State::WebSocket(_)))
+    }
+
+    fn wait(&self, deadline: Instant, counts: impl Fn(&Entry) -> bool) -> usize {
         let mut inner = self.lock();
         inner.awaited = true;
-        while !inner.entries.is_empty() {
+        loop {
+            let open = inner.entries.values().filter(|e| counts(e)).count();
             let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                break;
+            if open == 0 || left.is_zero() {
+                return open;
             }
             inner = self
                 .emptied
@@ -168,16 +181,27 @@ impl Registry {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
-        inner.entries.len()
     }
 
     /// Closes every socket still open, whatever it is doing.
     pub fn cut_off_all(&self) -> usize {
+        self.cut_off(|_| true)
+    }
+
+    /// Closes the sockets of the WebSockets still open (clients that did not
+    /// answer the close in time, or never read it).
+    pub fn cut_off_websockets(&self) -> usize {
+        self.cut_off(|entry| matches!(entry.state, State::WebSocket(_)))
+    }
+
+    fn cut_off(&self, which: impl Fn(&Entry) -> bool) -> usize {
         let inner = self.lock();
-        for entry in inner.entries.values() {
+        let mut count = 0;
+        for entry in inner.entries.values().filter(|e| which(e)) {
             let _ = entry.stream.shutdown(Shutdown::Both);
+            count += 1;
         }
-        inner.entries.len()
+        count
     }
 
     fn set(&self, id: u64, state: State) {
@@ -242,7 +266,7 @@ impl Drop for Ticket {
                 }
             }
         }
-        if inner.entries.is_empty() && inner.awaited {
+        if inner.awaited {
             self.registry.emptied.notify_all();
         }
     }

@@ -269,31 +269,42 @@ pub struct ShutdownHandle {
 
 impl ShutdownHandle {
     /// Graceful shutdown: stop accepting, let in-flight HTTP responses
-    /// finish, close every WebSocket with 1001, and cut off what is still
-    /// open after the server's `shutdown_timeout`.
+    /// finish, send every WebSocket a 1001 close without waiting on any
+    /// client, cut off those that have not answered it within the server's
+    /// `close_timeout`, and cut off what is still open after its
+    /// `shutdown_timeout`. Returns within `shutdown_timeout` plus at most 1 s.
     pub fn shutdown(&self) -> ShutdownReport {
         shutdown(&self.state)
     }
 }
 
 fn shutdown(state: &ServerState) -> ShutdownReport {
-    let deadline = Instant::now() + state.config.shutdown_timeout;
+    let config = &state.config;
+    let deadline = Instant::now() + config.shutdown_timeout;
     if state.stopping.swap(true, Ordering::SeqCst) {
         return ShutdownReport::default();
     }
     wake_accept_loop(state.local_addr);
     state.replies.stop();
     let mut report = state.connections.close_all();
+    // Clients have `close_timeout` to answer the 1001, as after any close.
+    let answered_by = deadline.min(Instant::now() + config.close_timeout);
+    if state.connections.wait_websockets_closed(answered_by) > 0 {
+        report.cut_off = state.connections.cut_off_websockets();
+    }
     if state.connections.wait_empty(deadline) > 0 {
-        report.cut_off = state.connections.cut_off_all();
-        log::warn!(
-            "shutdown: cut off {} connection(s) still open after {:?}",
-            report.cut_off,
-            state.config.shutdown_timeout
-        );
+        report.cut_off += state.connections.cut_off_all();
         state
             .connections
             .wait_empty(Instant::now() + Duration::from_secs(1));
+    }
+    if report.cut_off > 0 {
+        log::warn!(
+            "shutdown: cut off {} connection(s): WebSockets silent {:?} after their 1001, or anything still open after {:?}",
+            report.cut_off,
+            config.close_timeout,
+            config.shutdown_timeout
+        );
     }
     log::info!(
         "server on {} stopped: {} WebSocket(s) closed with 1001, {} idle connection(s) closed",

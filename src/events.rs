@@ -16,31 +16,42 @@
 use serde_json::Value;
 
 use crate::layers;
-use crate::websocket::{Delivery, Message};
+
+/// What to write to a WebSocket (this module depends on the layers only, so
+/// the WebSocket types stay out of it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Frame {
+    /// A text message.
+    Text(String),
+    /// A binary message.
+    Binary(Vec<u8>),
+    /// A close with this code.
+    Close(u16),
+}
 
 /// What a reply-channel message asks of a WebSocket.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Inbound {
     /// Frames to send, then maybe a close, in order.
-    pub deliveries: Vec<Delivery>,
+    pub frames: Vec<Frame>,
     /// Nothing to send: the message is an event for the view.
     pub for_view: bool,
 }
 
 /// Maps a message on a WebSocket's reply channel.
 pub(crate) fn inbound(message: &layers::Message) -> Inbound {
-    let mut deliveries = Vec::with_capacity(1);
-    let mut understood = legacy_content(message, &mut deliveries);
-    understood |= frames(message, &mut deliveries);
-    understood |= close(message, &mut deliveries);
+    let mut frames = Vec::with_capacity(1);
+    let mut understood = legacy_content(message, &mut frames);
+    understood |= text_and_bytes(message, &mut frames);
+    understood |= close(message, &mut frames);
     Inbound {
-        deliveries,
+        frames,
         for_view: !understood,
     }
 }
 
 /// `content` and `binary`; whether `content` was there.
-fn legacy_content(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
+fn legacy_content(message: &layers::Message, out: &mut Vec<Frame>) -> bool {
     let binary = message
         .get("binary")
         .and_then(Value::as_bool)
@@ -48,11 +59,11 @@ fn legacy_content(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
     match message.get("content") {
         Some(Value::String(content)) if binary => {
             match data_encoding::BASE64.decode(content.as_bytes()) {
-                Ok(bytes) => out.push(Delivery::Message(Message::Binary(bytes))),
+                Ok(bytes) => out.push(Frame::Binary(bytes)),
                 Err(_) => log::warn!("binary reply content is not base64; dropped"),
             }
         }
-        Some(Value::String(content)) => out.push(Delivery::Message(Message::Text(content.clone()))),
+        Some(Value::String(content)) => out.push(Frame::Text(content.clone())),
         Some(other) => log::warn!("reply content must be a string, got {other}; dropped"),
         None => return false,
     }
@@ -60,10 +71,10 @@ fn legacy_content(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
 }
 
 /// Channels 4's `text` and `bytes`; whether either was there.
-fn frames(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
+fn text_and_bytes(message: &layers::Message, out: &mut Vec<Frame>) -> bool {
     let mut understood = false;
     match message.get("text") {
-        Some(Value::String(text)) => out.push(Delivery::Message(Message::Text(text.clone()))),
+        Some(Value::String(text)) => out.push(Frame::Text(text.clone())),
         Some(Value::Null) | None => {}
         Some(other) => log::warn!("reply text must be a string, got {other}; dropped"),
     }
@@ -71,7 +82,7 @@ fn frames(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
     match message.get("bytes") {
         Some(Value::Null) | None => {}
         Some(value) => match layers::value_bytes(value) {
-            Some(bytes) => out.push(Delivery::Message(Message::Binary(bytes))),
+            Some(bytes) => out.push(Frame::Binary(bytes)),
             None => log::warn!("reply bytes must be a byte string ({{\"$bytes\": ...}}); dropped"),
         },
     }
@@ -80,7 +91,7 @@ fn frames(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
 
 /// `close` (true or a code), or a `websocket.close` event; whether the
 /// message asked for a close.
-fn close(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
+fn close(message: &layers::Message, out: &mut Vec<Frame>) -> bool {
     let is_close_event = message.get("type").and_then(Value::as_str) == Some("websocket.close");
     let code = match message.get("close") {
         Some(Value::Bool(true)) => Some(1000),
@@ -89,7 +100,7 @@ fn close(message: &layers::Message, out: &mut Vec<Delivery>) -> bool {
         _ => None,
     };
     if let Some(code) = code {
-        out.push(Delivery::Close(code));
+        out.push(Frame::Close(code));
     }
     code.is_some() || message.contains_key("close")
 }
@@ -101,36 +112,29 @@ fn close_code(code: Option<u64>) -> u16 {
         .unwrap_or(1000)
 }
 
-/// The message that sends `message` to a WebSocket's reply channel: a
-/// Channels 4 event of type `event_type` (`text` or `bytes`) when there is
-/// one, else wsviews' "WebSocket Send/Close" (`content`, `binary`).
-pub(crate) fn outbound(message: &Message, event_type: Option<&str>) -> layers::Message {
-    let Some(event_type) = event_type else {
-        return legacy_send(message);
-    };
+/// The message that sends `frame` to a WebSocket's reply channel: a
+/// Channels 4 event of type `event_type` (`text`, `bytes` or `close`) when
+/// there is one, else wsviews' "WebSocket Send/Close" (`content`, `binary`,
+/// `close`).
+pub(crate) fn outbound(frame: &Frame, event_type: Option<&str>) -> layers::Message {
     let mut out = layers::Message::new();
-    out.insert("type".into(), Value::String(event_type.into()));
-    match message {
-        Message::Text(text) => out.insert("text".into(), Value::String(text.clone())),
-        Message::Binary(bytes) => out.insert("bytes".into(), layers::bytes_value(bytes)),
-    };
-    out
-}
-
-fn legacy_send(message: &Message) -> layers::Message {
-    let mut out = layers::Message::new();
-    match message {
-        Message::Text(text) => {
-            out.insert("content".into(), Value::String(text.clone()));
-        }
-        Message::Binary(bytes) => {
-            out.insert(
-                "content".into(),
-                Value::String(data_encoding::BASE64.encode(bytes)),
-            );
-            out.insert("binary".into(), Value::Bool(true));
-        }
+    if let Some(event_type) = event_type {
+        out.insert("type".into(), Value::String(event_type.into()));
     }
+    let (key, value) = match (frame, event_type.is_some()) {
+        (Frame::Text(text), true) => ("text", Value::String(text.clone())),
+        (Frame::Binary(bytes), true) => ("bytes", layers::bytes_value(bytes)),
+        (Frame::Text(text), false) => ("content", Value::String(text.clone())),
+        (Frame::Binary(bytes), false) => {
+            out.insert("binary".into(), Value::Bool(true));
+            (
+                "content",
+                Value::String(data_encoding::BASE64.encode(bytes)),
+            )
+        }
+        (Frame::Close(code), _) => ("close", Value::from(*code)),
+    };
+    out.insert(key.into(), value);
     out
 }
 

@@ -8,12 +8,12 @@ fn map(value: Value) -> layers::Message {
     value.as_object().cloned().unwrap_or_default()
 }
 
-fn text(s: &str) -> Delivery {
-    Delivery::Message(Message::Text(s.into()))
+fn text(s: &str) -> Frame {
+    Frame::Text(s.into())
 }
 
-fn binary(b: &[u8]) -> Delivery {
-    Delivery::Message(Message::Binary(b.to_vec()))
+fn binary(b: &[u8]) -> Frame {
+    Frame::Binary(b.to_vec())
 }
 
 #[test]
@@ -23,9 +23,9 @@ fn frames_and_closes() {
         (json!({"content": "hi"}), vec![text("hi")]),
         (
             json!({"content": "hi", "close": true}),
-            vec![text("hi"), Delivery::Close(1000)],
+            vec![text("hi"), Frame::Close(1000)],
         ),
-        (json!({"close": 4001}), vec![Delivery::Close(4001)]),
+        (json!({"close": 4001}), vec![Frame::Close(4001)]),
         (
             json!({"content": "AAEC", "binary": true}),
             vec![binary(&[0, 1, 2])],
@@ -46,27 +46,24 @@ fn frames_and_closes() {
         ),
         (
             json!({"type": "x", "text": "bye", "close": true}),
-            vec![text("bye"), Delivery::Close(1000)],
+            vec![text("bye"), Frame::Close(1000)],
         ),
         (
             json!({"type": "x", "close": 4000}),
-            vec![Delivery::Close(4000)],
+            vec![Frame::Close(4000)],
         ),
         (
             json!({"type": "websocket.close", "code": 4002}),
-            vec![Delivery::Close(4002)],
+            vec![Frame::Close(4002)],
         ),
-        (
-            json!({"type": "websocket.close"}),
-            vec![Delivery::Close(1000)],
-        ),
+        (json!({"type": "websocket.close"}), vec![Frame::Close(1000)]),
         (
             json!({"type": "x", "close": 1005}),
-            vec![Delivery::Close(1000)],
+            vec![Frame::Close(1000)],
         ),
         (
             json!({"type": "x", "close": 70000}),
-            vec![Delivery::Close(1000)],
+            vec![Frame::Close(1000)],
         ),
         (
             json!({"type": "x", "text": null, "bytes": {"$bytes": "AA=="}}),
@@ -78,7 +75,7 @@ fn frames_and_closes() {
     ];
     for (message, expected) in cases {
         let mapped = inbound(&map(message.clone()));
-        assert_eq!(mapped.deliveries, expected, "{message}");
+        assert_eq!(mapped.frames, expected, "{message}");
         assert!(!mapped.for_view, "{message}");
     }
 }
@@ -95,7 +92,7 @@ fn other_events_are_for_the_view() {
         assert_eq!(
             mapped,
             Inbound {
-                deliveries: vec![],
+                frames: vec![],
                 for_view: true
             },
             "{message}"
@@ -105,23 +102,46 @@ fn other_events_are_for_the_view() {
 
 #[test]
 fn outbound_messages_come_back_as_the_same_frame() {
-    for message in [Message::Text("x".into()), Message::Binary(vec![9, 8, 0])] {
+    let frames = [
+        text("x"),
+        binary(&[9, 8, 0]),
+        binary(&[]),
+        Frame::Close(4000),
+    ];
+    for frame in frames {
         for event_type in [None, Some("chat.message")] {
-            let sent = outbound(&message, event_type);
-            let mapped = inbound(&sent);
-            assert_eq!(mapped.deliveries, [Delivery::Message(message.clone())]);
+            let sent = outbound(&frame, event_type);
+            assert_eq!(
+                inbound(&sent).frames,
+                std::slice::from_ref(&frame),
+                "{sent:?}"
+            );
         }
     }
-    assert_eq!(
-        Value::Object(outbound(&Message::Text("T".into()), Some("chat.message"))),
-        json!({"type": "chat.message", "text": "T"})
-    );
-    assert_eq!(
-        Value::Object(outbound(&Message::Binary(vec![1]), Some("t"))),
-        json!({"type": "t", "bytes": {"$bytes": "AQ=="}})
-    );
-    assert_eq!(
-        Value::Object(outbound(&Message::Text("T".into()), None)),
-        json!({"content": "T"})
-    );
+    let cases = [
+        (
+            text("T"),
+            Some("chat.message"),
+            json!({"type": "chat.message", "text": "T"}),
+        ),
+        (
+            binary(&[1]),
+            Some("t"),
+            json!({"type": "t", "bytes": {"$bytes": "AQ=="}}),
+        ),
+        (
+            Frame::Close(1000),
+            Some("t"),
+            json!({"type": "t", "close": 1000}),
+        ),
+        (text("T"), None, json!({"content": "T"})),
+        (
+            binary(&[1]),
+            None,
+            json!({"binary": true, "content": "AQ=="}),
+        ),
+    ];
+    for (frame, event_type, expected) in cases {
+        assert_eq!(Value::Object(outbound(&frame, event_type)), expected);
+    }
 }

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::events;
 use crate::layers::{self, ChannelLayer};
+use crate::replies;
 use crate::websocket::{Message, WebSocket};
 
 /// A named group of WebSockets on a channel layer.
@@ -133,7 +134,8 @@ impl Group {
         let event_type = layer
             .event_type()
             .map(|default| self.event_type.as_deref().unwrap_or(default));
-        layer.send_group(&self.name, &events::outbound(&message.into(), event_type))
+        let frame = replies::frame(&message.into());
+        layer.send_group(&self.name, &events::outbound(&frame, event_type))
     }
 
     /// Sends a raw message to every member: "WebSocket Send/Close"

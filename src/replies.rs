@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use crate::error::Result;
 use crate::events;
 use crate::layers::{self, ChannelLayer};
-use crate::websocket::{Message, Sender, ViewEvents};
+use crate::websocket::{Delivery, Message, Sender, ViewEvents};
 
 /// How long one receive waits before the listener checks for shutdown.
 const RECEIVE_WAIT: Duration = Duration::from_millis(500);
@@ -117,8 +117,8 @@ impl Replies {
         match route {
             Route::WebSocket(sender, events) => {
                 let inbound = events::inbound(message);
-                for delivery in inbound.deliveries {
-                    sender.deliver(delivery);
+                for frame in inbound.frames {
+                    sender.deliver(delivery(frame));
                 }
                 if inbound.for_view {
                     events.offer(message);
@@ -135,5 +135,21 @@ impl Replies {
 
 /// The standard message that sends `message` to a WebSocket.
 pub(crate) fn send_message(message: &Message) -> layers::Message {
-    events::outbound(message, None)
+    events::outbound(&frame(message), None)
+}
+
+/// `message` as a frame for [`events::outbound`].
+pub(crate) fn frame(message: &Message) -> events::Frame {
+    match message {
+        Message::Text(text) => events::Frame::Text(text.clone()),
+        Message::Binary(bytes) => events::Frame::Binary(bytes.clone()),
+    }
+}
+
+fn delivery(frame: events::Frame) -> Delivery {
+    match frame {
+        events::Frame::Text(text) => Delivery::Message(Message::Text(text)),
+        events::Frame::Binary(bytes) => Delivery::Message(Message::Binary(bytes)),
+        events::Frame::Close(code) => Delivery::Close(code),
+    }
 }

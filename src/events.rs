@@ -13,9 +13,11 @@
 //! Anything else (a message with none of these) is an event for the view
 //! (see `WebSocket::on_event`), never dropped silently.
 
+use std::borrow::Cow;
+
 use serde_json::Value;
 
-use crate::layers;
+use crate::layers::{self, ChannelLayer};
 
 /// What to write to a WebSocket (this module depends on the layers only, so
 /// the WebSocket types stay out of it).
@@ -136,6 +138,34 @@ pub(crate) fn outbound(frame: &Frame, event_type: Option<&str>) -> layers::Messa
     };
     out.insert(key.into(), value);
     out
+}
+
+/// `message` with `"type": kind` when `layer` carries Channels 4 events
+/// (which refuse a message without a type) and it has none: how wsviews'
+/// own Channels 1 messages (`websocket.receive`, `http.request`, ...) travel
+/// on the channels-redis layer, typed by their channel as in Channels 4.
+pub(crate) fn typed<'a>(
+    layer: &dyn ChannelLayer,
+    message: &'a layers::Message,
+    kind: &str,
+) -> Cow<'a, layers::Message> {
+    if layer.event_type().is_none() || message.contains_key("type") {
+        return Cow::Borrowed(message);
+    }
+    let mut typed = message.clone();
+    typed.insert("type".into(), Value::String(kind.into()));
+    Cow::Owned(typed)
+}
+
+/// [`typed`] with the layer's own event type: for replies.
+pub(crate) fn typed_reply<'a>(
+    layer: &dyn ChannelLayer,
+    message: &'a layers::Message,
+) -> Cow<'a, layers::Message> {
+    match layer.event_type() {
+        Some(kind) => typed(layer, message, kind),
+        None => Cow::Borrowed(message),
+    }
 }
 
 #[cfg(test)]

@@ -93,7 +93,8 @@ impl Context {
     /// # Errors
     /// As [`reply_raw`](Self::reply_raw).
     pub fn reply(&self, message: impl Into<websocket::Message>) -> Result<()> {
-        self.reply_raw(&replies::send_message(&message.into()))
+        let frame = replies::frame(&message.into());
+        self.reply_raw(&crate::events::outbound(&frame, self.layer.event_type()))
     }
 
     /// Closes the client's WebSocket with 1000 (`{"close": true}`).
@@ -101,20 +102,27 @@ impl Context {
     /// # Errors
     /// As [`reply_raw`](Self::reply_raw).
     pub fn close(&self) -> Result<()> {
-        let mut close = Message::new();
-        close.insert("close".into(), Value::Bool(true));
-        self.reply_raw(&close)
+        let close = crate::events::Frame::Close(1000);
+        self.reply_raw(&crate::events::outbound(&close, self.layer.event_type()))
     }
 
     /// Sends any message on the reply channel: a "WebSocket Send/Close"
-    /// message, or an `http.response`.
+    /// message, or an `http.response`. On a layer that carries Channels 4
+    /// events (channels-redis), a message without `"type"` gets one:
+    /// `http.response` if it has a `status`, else the layer's event type.
     ///
     /// # Errors
     /// [`Error::InvalidName`] if the message has no reply channel;
     /// [`Error::ChannelFull`], [`Error::MessageTooLarge`] or
     /// [`Error::Layer`] from the layer.
     pub fn reply_raw(&self, message: &Message) -> Result<()> {
-        self.layer.send(self.reply_channel()?, message)
+        let layer = self.layer.as_ref();
+        let message = if message.contains_key("status") {
+            crate::events::typed(layer, message, "http.response")
+        } else {
+            crate::events::typed_reply(layer, message)
+        };
+        self.layer.send(self.reply_channel()?, &message)
     }
 
     /// The channel session (Channels' `@channel_session`): state kept per

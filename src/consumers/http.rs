@@ -42,6 +42,7 @@ pub(crate) fn http_exchange(
         complete: true,
     };
     let message = http_request_message(request, &guard.reply);
+    let message = crate::events::typed(replies.layer().as_ref(), &message, "http.request");
     if let Err(e) = replies.layer().send("http.request", &message) {
         return unavailable(request, &e);
     }
@@ -205,7 +206,9 @@ impl Drop for ReplyGuard {
             return;
         }
         let message = disconnect_message(&self.reply, &self.path);
-        if let Err(e) = self.replies.layer().send("http.disconnect", &message) {
+        let layer = self.replies.layer().as_ref();
+        let message = crate::events::typed(layer, &message, "http.disconnect");
+        if let Err(e) = layer.send("http.disconnect", &message) {
             log::warn!("http.disconnect for {} not sent: {e}", self.path);
         }
     }

@@ -98,7 +98,9 @@ fn websocket_session(request: &Request) {
             break;
         }
     }
-    if let Err(e) = layer.send("websocket.disconnect", &disconnect_message(reply, path)) {
+    let disconnect = disconnect_message(reply, path);
+    let disconnect = crate::events::typed(layer.as_ref(), &disconnect, "websocket.disconnect");
+    if let Err(e) = layer.send("websocket.disconnect", &disconnect) {
         log::warn!("websocket.disconnect for {path} not sent: {e}");
     }
 }
@@ -112,7 +114,7 @@ fn forward(
     channel: &str,
     message: &Message,
 ) -> bool {
-    let Err(e) = layer.send(channel, message) else {
+    let Err(e) = layer.send(channel, &crate::events::typed(layer, message, channel)) else {
         return true;
     };
     log::warn!("{channel} not sent, WebSocket closed: {e}");

@@ -290,7 +290,13 @@ impl Shared {
             _ => return,
         };
         if let Some(answer) = answer.as_object() {
-            let _ = self.layer.send(reply, answer);
+            let answer = match channel {
+                "http.request" => {
+                    crate::events::typed(self.layer.as_ref(), answer, "http.response")
+                }
+                _ => crate::events::typed_reply(self.layer.as_ref(), answer),
+            };
+            let _ = self.layer.send(reply, &answer);
         }
     }
 }

@@ -149,7 +149,7 @@ pub fn notify<T: Notify + ?Sized>(
     let group = object.group_name();
     let text = notification_text(&group, object, change);
     let message = crate::replies::send_message(&crate::Message::Text(text));
-    layer.send_group(&group, &message)
+    layer.send_group(&group, &crate::events::typed_reply(layer, &message))
 }
 
 /// The notification frame, id aside, as rohrpost's `_send_notify` builds it.

@@ -237,7 +237,9 @@ impl ReplyChannel {
 
 impl ReplyTarget for ReplyChannel {
     fn send_text(&self, text: String, close: bool) -> Result<()> {
-        self.layer.send(&self.channel, &send_close(text, close))
+        let message = send_close(text, close);
+        let message = crate::events::typed_reply(self.layer.as_ref(), &message);
+        self.layer.send(&self.channel, &message)
     }
 }
 

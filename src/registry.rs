@@ -26,6 +26,8 @@ struct Entry {
     state: State,
     /// The client address it counts against, if capped per address.
     client: Option<IpAddr>,
+    /// Its socket was shut down by a cut-off.
+    cut: bool,
 }
 
 #[derive(Debug, Default)]
@@ -119,6 +121,7 @@ impl Registry {
                 stream,
                 state,
                 client,
+                cut: false,
             },
         );
         Ok(Ticket {
@@ -194,12 +197,15 @@ impl Registry {
         self.cut_off(|entry| matches!(entry.state, State::WebSocket(_)))
     }
 
+    /// Shuts down the sockets `which` selects; returns how many it cut that
+    /// no earlier cut-off had (a cut connection may take a moment to leave).
     fn cut_off(&self, which: impl Fn(&Entry) -> bool) -> usize {
-        let inner = self.lock();
+        let mut inner = self.lock();
         let mut count = 0;
-        for entry in inner.entries.values().filter(|e| which(e)) {
+        for entry in inner.entries.values_mut().filter(|e| which(e)) {
             let _ = entry.stream.shutdown(Shutdown::Both);
-            count += 1;
+            count += usize::from(!entry.cut);
+            entry.cut = true;
         }
         count
     }

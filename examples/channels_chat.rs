@@ -59,7 +59,8 @@ fn ws_receive(message: &Message, context: &Context) -> wsviews::Result<()> {
         .get("content")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    context.group(format!("chat-{room}")).send(text)
+    context.group(format!("chat-{room}")).send(text)?;
+    Ok(())
 }
 
 /// `websocket.disconnect`: leave the room.

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer};
-use crate::websocket::ReadLimits;
+use crate::websocket::{
+    ReadLimits, SlowClient, WritePolicy, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES,
+};
 
 /// Settings for a [`Server`](crate::Server), with a sane default for each.
 ///
@@ -42,6 +44,9 @@ pub struct ServerConfig {
     pub(crate) max_frame_size: usize,
     pub(crate) read_queue_size: usize,
     pub(crate) send_timeout: Duration,
+    pub(crate) max_queued_bytes: usize,
+    pub(crate) max_queued_messages: usize,
+    pub(crate) slow_client: SlowClient,
     pub(crate) close_timeout: Duration,
     pub(crate) shutdown_timeout: Duration,
     pub(crate) ping_interval: Option<Duration>,
@@ -70,6 +75,9 @@ impl Default for ServerConfig {
             max_frame_size: 1024 * 1024,
             read_queue_size: 64 * 1024,
             send_timeout: Duration::from_secs(30),
+            max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
+            max_queued_messages: DEFAULT_MAX_QUEUED_MESSAGES,
+            slow_client: SlowClient::Close,
             close_timeout: Duration::from_secs(2),
             shutdown_timeout: Duration::from_secs(5),
             ping_interval: None,
@@ -183,9 +191,31 @@ impl ServerConfig {
         read_queue_size, get_read_queue_size: usize
     );
     setter!(
-        /// Longest a single write to a client may block before the connection
-        /// is treated as dead. Defaults to 30 s.
+        /// Longest a blocking send may wait for the client to take one message,
+        /// in all (however many writes it takes), and longest a client may take
+        /// no bytes at all while messages wait for it; such a client is closed.
+        /// Defaults to 30 s.
         send_timeout, get_send_timeout: Duration
+    );
+    setter!(
+        /// Most bytes that may wait for one WebSocket client (messages queued
+        /// by groups, reply channels and [`Sender::try_send`](crate::Sender::try_send)
+        /// that it has not read yet); past it the
+        /// [`slow_client`](Self::slow_client) policy applies. A blocking send
+        /// waits instead. Defaults to 4 MiB.
+        max_queued_bytes, get_max_queued_bytes: usize
+    );
+    setter!(
+        /// Most messages that may wait for one WebSocket client, as
+        /// [`max_queued_bytes`](Self::max_queued_bytes). Defaults to 4096.
+        max_queued_messages, get_max_queued_messages: usize
+    );
+    setter!(
+        /// What to do with a client over its queue bound when a group or
+        /// reply-channel message arrives for it: close it with 1013, or drop
+        /// the message for it. Counted and logged at WARN either way.
+        /// Defaults to [`SlowClient::Close`].
+        slow_client, get_slow_client: SlowClient
     );
     setter!(
         /// How long the server waits for the client's close frame after it sent
@@ -290,6 +320,9 @@ impl ServerConfig {
         if self.max_frame_size > self.max_message_size {
             return fail("max_frame_size must not exceed max_message_size");
         }
+        if self.max_queued_bytes == 0 || self.max_queued_messages == 0 {
+            return fail("max_queued_bytes and max_queued_messages must be at least 1");
+        }
         if self.max_message_size == 0 || self.max_head_size < 64 || self.max_headers == 0 {
             return fail(
                 "max_message_size, max_head_size (>= 64) and max_headers must be positive",
@@ -321,6 +354,17 @@ impl ServerConfig {
             ping_interval: self.ping_interval,
             ping_timeout: self.ping_timeout,
         }
+    }
+
+    /// The write-side bounds and policy of the server's WebSockets.
+    pub(crate) fn write_policy(&self) -> WritePolicy {
+        WritePolicy::new(
+            self.max_queued_bytes,
+            self.max_queued_messages,
+            self.send_timeout,
+            self.close_timeout,
+            self.slow_client,
+        )
     }
 
     /// Whether `origin` may open a WebSocket.

@@ -44,6 +44,7 @@ pub(crate) fn serve_connection(
     if let Err(e) = stream.handshake(config.head_timeout) {
         return crate::socket::log_handshake_failure(peer, &e);
     }
+    let _serving = crate::replies::enter(&state.replies);
     let mut conn = Connection {
         reader: ConnReader::new(stream, inherited_read_timeout),
         peer,
@@ -245,6 +246,8 @@ impl Connection<'_> {
             default_protocol: select_protocol(&handshake.offered_protocols, &view.protocols),
             offered: handshake.offered_protocols,
             opener: Box::new(opener),
+            policy: Arc::clone(&self.state.write_policy),
+            hub: Some(Arc::clone(&self.state.replies) as Arc<dyn ws::ReplyHub>),
         };
         WebSocket::new(self.stream(), self.state.config.read_limits(), handshake)
     }

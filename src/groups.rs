@@ -1,21 +1,38 @@
 //! `Group`: broadcast to many WebSockets through the channel layer, as
 //! Django Channels' `Group("chat").send(...)`.
+//!
+//! On an in-process layer (the in-memory default) a send writes to the
+//! local members directly: the frame is encoded once and queued on each
+//! member's socket without waiting, within the member's bound. On a
+//! cross-process layer (Redis) the message goes through the layer, and each
+//! server's listener hands it to its members the same way.
 
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::events;
-use crate::layers::{self, ChannelLayer};
-use crate::replies;
-use crate::websocket::{Message, WebSocket};
+use crate::layers::{self, ChannelLayer, MAX_MESSAGE_SIZE};
+use crate::replies::{self, Replies};
+use crate::websocket::{data_frame, Delivery, Message, Outcome, Sender, WebSocket};
 
 /// A named group of WebSockets on a channel layer.
 ///
 /// Views add their WebSocket to a group, and anyone sends to all its
 /// members; with a Redis layer the members may be connected to other server
-/// processes on other machines. A WebSocket leaves all its groups when it
-/// closes. Sending never waits on a slow member (it misses messages
-/// instead, as in Django Channels).
+/// processes on other machines. A WebSocket stays in its groups while it is
+/// open (memberships are renewed before the layer's group expiry, and
+/// re-joined after a Redis restart) and leaves them when it closes.
+///
+/// The layer is the one of the server the group is used on:
+/// [`Group::new`] inside a view is the view's server's layer, so
+/// `ServerConfig::channel_layer(x)` applies to everything; outside views,
+/// [`Group::with_layer`] with
+/// [`ServerHandle::channel_layer`](crate::ServerHandle::channel_layer) (or
+/// any layer) names it outright.
+///
+/// Sending never waits on a slow member: what a member cannot take within
+/// its bound is handled by the server's slow-client policy (closed with
+/// 1013 by default, or dropped for it) and counted, see [`SendReport`].
 ///
 /// ```no_run
 /// use wsviews::{Group, Request};
@@ -37,14 +54,35 @@ pub struct Group {
     event_type: Option<String>,
 }
 
+/// What a [`Group::send`] did.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SendReport {
+    /// Local members the message was written to or queued for.
+    pub delivered: usize,
+    /// Local members that missed it: over their bound with the
+    /// [`SlowClient::Drop`](crate::SlowClient::Drop) policy, or a full
+    /// channel.
+    pub dropped: usize,
+    /// Local members over their bound that are being closed with 1013
+    /// ([`SlowClient::Close`](crate::SlowClient::Close)); they missed it.
+    pub slow_closed: usize,
+    /// Members reached through the channel layer rather than directly:
+    /// channels of consumers, or, on a cross-process layer such as Redis,
+    /// the whole group (counted as 1: the receiving servers count their own
+    /// deliveries and drops, see
+    /// [`ServerHandle::delivery_stats`](crate::ServerHandle::delivery_stats)).
+    pub forwarded: usize,
+}
+
 impl Group {
-    /// The group `name` on the WebSocket's own layer for
-    /// [`add`](Self::add)/[`discard`](Self::discard), and on the process's
-    /// default layer ([`layers::default_layer`]) for [`send`](Self::send).
+    /// The group `name` on the layer of the server whose view is calling
+    /// (the process's default layer, [`layers::default_layer`], outside any
+    /// view).
     pub fn new(name: impl Into<String>) -> Self {
         Group {
             name: name.into(),
-            layer: None,
+            layer: replies::current().map(|server| Arc::clone(server.layer())),
             event_type: None,
         }
     }
@@ -75,8 +113,8 @@ impl Group {
         &self.name
     }
 
-    /// Adds `websocket` to the group (until it closes, or the layer's group
-    /// expiry).
+    /// Adds `websocket` to the group, on its server's layer, until it
+    /// closes.
     ///
     /// # Errors
     /// [`Error::InvalidName`] for a bad group name; [`Error::Layer`] if the
@@ -121,21 +159,35 @@ impl Group {
         self.layer().group_discard(&self.name, channel)
     }
 
-    /// Sends a message (text or binary) to every member: as
-    /// `{"content": ...}` ("WebSocket Send/Close"), or on a layer that
-    /// carries Channels 4 events as `{"type": <event type>, "text": ...}`
-    /// (`"bytes"` for binary; see [`event_type`](Self::event_type)).
+    /// Sends a message (text or binary) to every member, never waiting on
+    /// one; the report says what became of it. Through a cross-process
+    /// layer it goes as `{"content": ...}` ("WebSocket Send/Close"), or on a
+    /// layer that carries Channels 4 events as
+    /// `{"type": <event type>, "text": ...}` (`"bytes"` for binary; see
+    /// [`event_type`](Self::event_type)).
     ///
     /// # Errors
     /// [`Error::MessageTooLarge`] over 1 MiB; [`Error::InvalidName`];
-    /// [`Error::Layer`] if the layer fails.
-    pub fn send(&self, message: impl Into<Message>) -> Result<()> {
+    /// [`Error::Layer`] if the layer fails (Redis unreachable: also logged
+    /// at WARN; nobody got the message).
+    pub fn send(&self, message: impl Into<Message>) -> Result<SendReport> {
+        let message = message.into();
         let layer = self.layer();
-        let event_type = layer
-            .event_type()
-            .map(|default| self.event_type.as_deref().unwrap_or(default));
-        let frame = replies::frame(&message.into());
-        layer.send_group(&self.name, &events::outbound(&frame, event_type))
+        if !layer.is_in_process() {
+            let event_type = layer
+                .event_type()
+                .map(|default| self.event_type.as_deref().unwrap_or(default));
+            let frame = replies::frame(&message);
+            return self.forward(&layer, &events::outbound(&frame, event_type));
+        }
+        if message.len() > MAX_MESSAGE_SIZE {
+            let (size, max) = (message.len(), MAX_MESSAGE_SIZE);
+            return Err(Error::MessageTooLarge { size, max });
+        }
+        let frame = data_frame(&message)?;
+        self.fan_out(&layer, &|| replies::send_message(&message), &|sender| {
+            sender.deliver_frame(&frame)
+        })
     }
 
     /// Sends a raw message to every member: "WebSocket Send/Close"
@@ -144,8 +196,21 @@ impl Group {
     /// # Errors
     /// As [`send`](Self::send), and [`Error::InvalidMessage`] for a message
     /// without `"type"` on the channels-redis layer.
-    pub fn send_raw(&self, message: &layers::Message) -> Result<()> {
-        self.layer().send_group(&self.name, message)
+    pub fn send_raw(&self, message: &layers::Message) -> Result<SendReport> {
+        let layer = self.layer();
+        let inbound = events::inbound(message);
+        if !layer.is_in_process() || inbound.for_view {
+            // Events for views go through the layer, to each view's queue.
+            return self.forward(&layer, message);
+        }
+        let deliveries: Vec<Delivery> = inbound.frames.into_iter().map(replies::delivery).collect();
+        self.fan_out(&layer, &|| message.clone(), &|sender| {
+            let mut outcome = Outcome::Gone;
+            for delivery in &deliveries {
+                outcome = sender.deliver(Delivery::clone(delivery));
+            }
+            outcome
+        })
     }
 
     /// The reply channels of the members.
@@ -157,6 +222,71 @@ impl Group {
     }
 
     fn layer(&self) -> Arc<dyn ChannelLayer> {
-        self.layer.clone().unwrap_or_else(layers::default_layer)
+        self.layer.clone().unwrap_or_else(current_layer)
     }
+
+    /// Sends through a cross-process layer; a failure is logged at WARN.
+    fn forward(
+        &self,
+        layer: &Arc<dyn ChannelLayer>,
+        message: &layers::Message,
+    ) -> Result<SendReport> {
+        match layer.send_group(&self.name, message) {
+            Ok(()) => Ok(SendReport {
+                forwarded: 1,
+                ..SendReport::default()
+            }),
+            Err(e) => {
+                log::warn!("group {:?}: message not sent: {e}", self.name);
+                Err(e)
+            }
+        }
+    }
+
+    /// Hands the message to each local member with `deliver`, and through
+    /// the layer (as `json()`) to the other members.
+    fn fan_out(
+        &self,
+        layer: &Arc<dyn ChannelLayer>,
+        json: &dyn Fn() -> layers::Message,
+        deliver: &dyn Fn(&Sender) -> Outcome,
+    ) -> Result<SendReport> {
+        let members = layer.group_channels(&self.name)?;
+        let mut senders: Vec<Option<Sender>> = vec![None; members.len()];
+        for server in replies::servers_on(layer) {
+            server.senders(&members, &mut senders);
+        }
+        let mut report = SendReport::default();
+        let mut encoded = None;
+        for (channel, sender) in members.iter().zip(&senders) {
+            let Some(sender) = sender else {
+                let message = encoded.get_or_insert_with(json);
+                match layer.send(channel, message) {
+                    Ok(()) => report.forwarded += 1,
+                    Err(e) => {
+                        log::warn!(
+                            "group {:?}: member {channel} missed a message: {e}",
+                            self.name
+                        );
+                        report.dropped += 1;
+                    }
+                }
+                continue;
+            };
+            match deliver(sender) {
+                Outcome::Delivered => report.delivered += 1,
+                Outcome::Dropped => report.dropped += 1,
+                Outcome::SlowClosed => report.slow_closed += 1,
+                Outcome::Gone => {}
+            }
+        }
+        Ok(report)
+    }
+}
+
+/// The layer of the server whose view is calling, else the process default.
+pub(crate) fn current_layer() -> Arc<dyn ChannelLayer> {
+    replies::current()
+        .map(|server: Arc<Replies>| Arc::clone(server.layer()))
+        .unwrap_or_else(layers::default_layer)
 }

@@ -155,6 +155,7 @@ mod http;
 pub mod layers;
 mod logging;
 pub mod management;
+mod memberships;
 mod proxy;
 mod refuse;
 mod registry;
@@ -172,13 +173,14 @@ mod tls;
 mod urls;
 mod views;
 mod websocket;
+mod wire;
 
 #[cfg(test)]
 mod proptests;
 
 pub use config::ServerConfig;
 pub use error::{Error, Result};
-pub use groups::Group;
+pub use groups::{Group, SendReport};
 pub use http::query::QueryDict;
 pub use http::request::Request;
 pub use http::response::{Cookie, HttpResponse};
@@ -186,4 +188,6 @@ pub use registry::ShutdownReport;
 pub use server::{Server, ServerHandle, ShutdownHandle};
 pub use urls::{path, URLPattern};
 pub use views::{accept_websocket, require_websocket, IntoResponse, IntoView, View};
-pub use websocket::{Message, Messages, Sender, WebSocket};
+pub use websocket::{
+    DeliveryStats, Message, Messages, Sender, Sent, SlowClient, TrySendError, WebSocket,
+};

@@ -1,20 +1,27 @@
-//! Reply channels: every WebSocket, and every HTTP request routed to
-//! consumers, has one on the channel layer, and one listener thread per
-//! server receives for all of them (through the process inbox). What arrives
-//! for a WebSocket is written to its socket, never waiting on a slow client;
-//! what arrives for an HTTP request (`http.response` messages) is handed to
-//! the connection thread waiting for it.
+//! Reply channels: a WebSocket gets one on the channel layer when something
+//! could address it (it joins a group, or a consumer needs its
+//! `reply_channel`), and every HTTP request routed to consumers has one. One
+//! listener thread per server receives what comes through the layer for all
+//! of them (through the server's process inbox), keeps the server's group
+//! memberships alive (see [`Memberships`]), and re-joins them after a layer
+//! outage. What arrives for a WebSocket is written to its socket, never
+//! waiting on a slow client; what arrives for an HTTP request
+//! (`http.response` messages) is handed to the connection thread waiting
+//! for it. Group messages on an in-process layer skip all this: the sender
+//! writes to the local members directly (see `groups.rs`).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::error::Result;
 use crate::events;
 use crate::layers::{self, ChannelLayer};
-use crate::websocket::{Delivery, Message, Sender, ViewEvents};
+use crate::memberships::Memberships;
+use crate::websocket::{Delivery, Message, ReplyHub, Sender, ViewEvents};
 
 /// How long one receive waits before the listener checks for shutdown.
 const RECEIVE_WAIT: Duration = Duration::from_millis(500);
@@ -36,7 +43,54 @@ pub(crate) struct Replies {
     layer: Arc<dyn ChannelLayer>,
     inbox: String,
     routes: Mutex<HashMap<String, Route>>,
+    memberships: Memberships,
     stopping: AtomicBool,
+}
+
+/// Every server's replies in this process, to find the local members of a
+/// group on an in-process layer.
+static SERVERS: Mutex<Vec<Weak<Replies>>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// The server whose connection this thread serves, if any.
+    static CURRENT: RefCell<Option<Arc<Replies>>> = const { RefCell::new(None) };
+}
+
+/// The server whose connection the calling thread serves (a view runs on
+/// it), if any.
+pub(crate) fn current() -> Option<Arc<Replies>> {
+    CURRENT.with(|current| current.borrow().clone())
+}
+
+/// Marks the calling thread as serving a connection of `replies`' server
+/// until the guard is dropped.
+pub(crate) fn enter(replies: &Arc<Replies>) -> Entered {
+    let previous = CURRENT.with(|current| current.replace(Some(Arc::clone(replies))));
+    Entered { previous }
+}
+
+/// See [`enter`].
+#[derive(Debug)]
+pub(crate) struct Entered {
+    previous: Option<Arc<Replies>>,
+}
+
+impl Drop for Entered {
+    fn drop(&mut self) {
+        let previous = self.previous.take();
+        CURRENT.with(|current| *current.borrow_mut() = previous);
+    }
+}
+
+/// The servers of this process whose layer is `layer`.
+pub(crate) fn servers_on(layer: &Arc<dyn ChannelLayer>) -> Vec<Arc<Replies>> {
+    let mut servers = SERVERS.lock().unwrap_or_else(|p| p.into_inner());
+    servers.retain(|weak| weak.strong_count() > 0);
+    servers
+        .iter()
+        .filter_map(Weak::upgrade)
+        .filter(|replies| std::ptr::addr_eq(Arc::as_ptr(&replies.layer), Arc::as_ptr(layer)))
+        .collect()
 }
 
 impl Replies {
@@ -46,6 +100,7 @@ impl Replies {
             inbox: layers::process_prefix("wsviews.reply.")?,
             layer,
             routes: Mutex::new(HashMap::new()),
+            memberships: Memberships::default(),
             stopping: AtomicBool::new(false),
         });
         let listener = Arc::clone(&replies);
@@ -53,6 +108,10 @@ impl Replies {
             .name("wsviews-replies".into())
             .stack_size(256 * 1024)
             .spawn(move || listener.listen())?;
+        SERVERS
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Arc::downgrade(&replies));
         Ok(replies)
     }
 
@@ -78,9 +137,37 @@ impl Replies {
         Ok((channel, rx))
     }
 
-    /// Forgets a closed connection's reply channel.
+    /// Forgets a closed connection's reply channel, and takes it out of
+    /// every group it joined.
     pub fn close(&self, channel: &str) {
         self.routes().remove(channel);
+        for group in self.memberships.forget(channel) {
+            if let Err(e) = self.layer.group_discard(&group, channel) {
+                log::warn!("could not leave group {group:?}: {e}");
+            }
+        }
+    }
+
+    /// `channel` joined `group`: keep it there while the connection lives.
+    pub fn joined(&self, channel: &str, group: &str) {
+        self.memberships.joined(channel, group);
+    }
+
+    /// `channel` left `group`.
+    pub fn left(&self, channel: &str, group: &str) {
+        self.memberships.left(channel, group);
+    }
+
+    /// The WebSockets of `channels` that are this server's, in order.
+    pub fn senders(&self, channels: &[String], found: &mut [Option<Sender>]) {
+        let routes = self.routes();
+        for (channel, slot) in channels.iter().zip(found.iter_mut()) {
+            if slot.is_none() {
+                if let Some(Route::WebSocket(sender, _)) = routes.get(channel) {
+                    *slot = Some(sender.clone());
+                }
+            }
+        }
     }
 
     /// Stops the listener (within [`RECEIVE_WAIT`]).
@@ -93,19 +180,50 @@ impl Replies {
     }
 
     fn listen(&self) {
-        let mut last_error: Option<Instant> = None;
+        let renew_every = (self.layer.group_expiry() / 3).max(Duration::from_millis(1));
+        let wait = RECEIVE_WAIT.min(renew_every);
+        let mut next_renewal = Instant::now() + renew_every;
+        let mut outage: Option<Instant> = None;
         while !self.stopping.load(Ordering::SeqCst) {
-            match self.layer.receive(&[&self.inbox], RECEIVE_WAIT) {
-                Ok(Some((channel, message))) => self.route(&channel, &message),
-                Ok(None) => {}
+            match self.layer.receive(&[&self.inbox], wait) {
+                Ok(received) => {
+                    if let Some(since) = outage.take() {
+                        self.rejoin(since);
+                    }
+                    if let Some((channel, message)) = received {
+                        self.route(&channel, &message);
+                    }
+                }
                 Err(e) => {
-                    if last_error.is_none_or(|at| at.elapsed() > Duration::from_secs(30)) {
-                        log::error!("channel layer receive failed: {e}; retrying every second");
-                        last_error = Some(Instant::now());
+                    if outage.is_none() {
+                        log::error!(
+                            "channel layer receive failed: {e}; group and reply messages cannot reach this server until it is back (retrying every second)"
+                        );
+                        outage = Some(Instant::now());
                     }
                     thread::sleep(Duration::from_secs(1));
                 }
             }
+            if Instant::now() >= next_renewal {
+                next_renewal = Instant::now() + renew_every;
+                if let (_, Some(e)) = self.memberships.renew(self.layer.as_ref()) {
+                    log::warn!("group memberships not renewed: {e}");
+                }
+            }
+        }
+    }
+
+    /// The layer is back after an outage: add every live membership again.
+    fn rejoin(&self, since: Instant) {
+        let (rejoined, error) = self.memberships.renew(self.layer.as_ref());
+        let down = since.elapsed().as_secs_f64();
+        match error {
+            None => log::info!(
+                "channel layer is back after {down:.1}s: {rejoined} group membership(s) re-joined"
+            ),
+            Some(e) => log::warn!(
+                "channel layer is back after {down:.1}s, but re-joining groups failed ({rejoined} re-joined): {e}"
+            ),
         }
     }
 
@@ -133,6 +251,28 @@ impl Replies {
     }
 }
 
+impl ReplyHub for Replies {
+    fn layer(&self) -> &Arc<dyn ChannelLayer> {
+        Replies::layer(self)
+    }
+
+    fn open(&self, sender: Sender, events: Arc<ViewEvents>) -> Result<String> {
+        Replies::open(self, sender, events)
+    }
+
+    fn joined(&self, channel: &str, group: &str) {
+        Replies::joined(self, channel, group);
+    }
+
+    fn left(&self, channel: &str, group: &str) {
+        Replies::left(self, channel, group);
+    }
+
+    fn close(&self, channel: &str) {
+        Replies::close(self, channel);
+    }
+}
+
 /// The standard message that sends `message` to a WebSocket.
 pub(crate) fn send_message(message: &Message) -> layers::Message {
     events::outbound(&frame(message), None)
@@ -146,7 +286,7 @@ pub(crate) fn frame(message: &Message) -> events::Frame {
     }
 }
 
-fn delivery(frame: events::Frame) -> Delivery {
+pub(crate) fn delivery(frame: events::Frame) -> Delivery {
     match frame {
         events::Frame::Text(text) => Delivery::Message(Message::Text(text)),
         events::Frame::Binary(bytes) => Delivery::Message(Message::Binary(bytes)),

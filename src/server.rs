@@ -12,12 +12,14 @@ use socket2::{Domain, Type};
 use crate::config::ServerConfig;
 use crate::connection;
 use crate::error::{Error, Result};
+use crate::layers::ChannelLayer;
 use crate::refuse::{refuse_busy, RefusalLog};
 use crate::registry::{Caps, Registry, ShutdownReport};
 use crate::replies::Replies;
 
 use crate::socket::Acceptor;
 use crate::urls::{URLPattern, URLResolver};
+use crate::websocket::{DeliveryStats, WritePolicy};
 
 /// Pending connections the kernel queues before `accept`.
 const LISTEN_BACKLOG: i32 = 1024;
@@ -30,6 +32,8 @@ pub(crate) struct ServerState {
     pub local_addr: SocketAddr,
     pub connections: Arc<Registry>,
     pub replies: Arc<Replies>,
+    /// The write-side bounds of WebSockets, and the delivery counters.
+    pub write_policy: Arc<WritePolicy>,
     acceptor: Acceptor,
     stopping: AtomicBool,
     refusals: RefusalLog,
@@ -107,6 +111,7 @@ impl Server {
         let local_addr = listener.local_addr()?;
         let replies = Replies::start(config.get_channel_layer())?;
         let state = ServerState {
+            write_policy: Arc::new(config.write_policy()),
             config,
             urls,
             local_addr,
@@ -346,6 +351,17 @@ impl ServerHandle {
     /// Connections open now.
     pub fn connection_count(&self) -> usize {
         self.state.connections.len()
+    }
+
+    /// The channel layer of the server's groups and reply channels.
+    pub fn channel_layer(&self) -> Arc<dyn ChannelLayer> {
+        Arc::clone(self.state.replies.layer())
+    }
+
+    /// How many group and reply-channel messages were delivered, dropped
+    /// for slow clients, and how many slow clients were closed.
+    pub fn delivery_stats(&self) -> DeliveryStats {
+        self.state.write_policy.stats()
     }
 
     /// A handle that can stop the server from another thread.

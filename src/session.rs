@@ -34,7 +34,7 @@ impl Open for Opener {
         self: Box<Self>,
         protocol: Option<&str>,
         sender: &Sender,
-        events: Arc<ViewEvents>,
+        _events: Arc<ViewEvents>,
     ) -> io::Result<Option<ReplyChannel>> {
         write_switching(&self.stream, &self.accept, protocol)?;
         log::info!(target: "wsviews::access", "\"{}\" 101 -", self.line);
@@ -45,18 +45,12 @@ impl Open for Opener {
             );
         }
         self.marker.set_websocket(sender.clone());
-        let replies = &self.state.replies;
-        let reply = match replies.open(sender.clone(), events) {
-            Ok(channel) => Some((Arc::clone(replies.layer()), channel)),
-            Err(e) => {
-                log::warn!("{}: no reply channel, so no groups ({e})", self.peer);
-                None
-            }
-        };
+        // No reply channel yet: the WebSocket gets one from the server when
+        // something needs it (see `WebSocket::reply`); most sessions never do.
         if self.state.stopping() {
             let _ = sender.close(1001, "server shutting down");
         }
-        Ok(reply)
+        Ok(None)
     }
 }
 

@@ -9,6 +9,9 @@ use std::time::Duration;
 
 use socket2::SockRef;
 
+pub(crate) use crate::wire::Queued;
+use crate::wire::Wire;
+
 #[cfg(feature = "tls")]
 use crate::tls::{TlsConfig, TlsSession};
 
@@ -34,17 +37,10 @@ impl Acceptor {
         Ok(Socket {
             #[cfg(feature = "tls")]
             tls: self.tls.as_ref().map(TlsConfig::session).transpose()?,
-            tcp,
+            wire: Wire::new(tcp),
         })
     }
 }
-
-/// Flags of a send that never waits; on Linux also never raises SIGPIPE
-/// (elsewhere Rust programs ignore SIGPIPE already).
-#[cfg(target_os = "linux")]
-const NONBLOCKING_SEND: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-#[cfg(not(target_os = "linux"))]
-const NONBLOCKING_SEND: libc::c_int = libc::MSG_DONTWAIT;
 
 /// Whether an accepted socket starts with the listener's `TCP_NODELAY`,
 /// `SO_SNDTIMEO`, `SO_RCVTIMEO` and TCP keepalive (Linux copies them), so
@@ -54,7 +50,7 @@ pub(crate) const INHERITS_LISTENER_OPTIONS: bool = cfg!(target_os = "linux");
 /// A client connection.
 #[derive(Debug)]
 pub(crate) struct Socket {
-    tcp: TcpStream,
+    wire: Wire,
     #[cfg(feature = "tls")]
     tls: Option<TlsSession>,
 }
@@ -77,7 +73,7 @@ impl Socket {
     pub fn handshake(&self, timeout: Duration) -> io::Result<()> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            return tls.handshake(&self.tcp, timeout);
+            return tls.handshake(&self.wire, timeout);
         }
         let _ = timeout;
         Ok(())
@@ -85,32 +81,32 @@ impl Socket {
 
     /// Sets the timeout of each following read; `None` waits for ever.
     pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.tcp.set_read_timeout(timeout)
+        self.wire.tcp().set_read_timeout(timeout)
     }
 
     /// Sets the timeout of each following write.
     pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.tcp.set_write_timeout(timeout)
+        self.wire.tcp().set_write_timeout(timeout)
     }
 
     /// Turns TCP keepalive on, probing after `idle` without traffic.
     pub fn set_keepalive(&self, idle: Duration) -> io::Result<()> {
-        SockRef::from(&self.tcp).set_tcp_keepalive(&keepalive(idle))
+        SockRef::from(self.wire.tcp()).set_tcp_keepalive(&keepalive(idle))
     }
 
     /// Shuts down reading, writing or both; wakes a thread blocked in a read.
     /// Never waits for a writer (no TLS `close_notify` is sent).
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.tcp.shutdown(how)
+        self.wire.tcp().shutdown(how)
     }
 
     /// Whether a read would return at once (data, end of stream or an error).
     pub fn ready(&self) -> io::Result<bool> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            return tls.ready(&self.tcp);
+            return tls.ready(&self.wire);
         }
-        tcp_readable(&self.tcp)
+        tcp_readable(self.wire.tcp())
     }
 }
 
@@ -153,15 +149,19 @@ pub(crate) fn tcp_readable(tcp: &TcpStream) -> io::Result<bool> {
 }
 
 impl Socket {
-    /// Writes what fits in the kernel's send buffer now, without waiting;
-    /// `WouldBlock` if nothing fits.
-    pub fn write_nonblocking(&self, buf: &[u8]) -> io::Result<usize> {
-        loop {
-            match SockRef::from(&self.tcp).send_with_flags(buf, NONBLOCKING_SEND) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => return other,
-            }
+    /// Queues bytes of a WebSocket frame (encrypted first under TLS) and
+    /// writes what the kernel takes at once; never blocks on the client.
+    pub fn queue(&self, bufs: &[&[u8]]) -> io::Result<Queued> {
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            return tls.queue(&self.wire, bufs);
         }
+        self.wire.append(bufs)
+    }
+
+    /// The queue of bytes waiting to go out.
+    pub fn wire(&self) -> &Wire {
+        &self.wire
     }
 }
 
@@ -169,9 +169,9 @@ impl Read for &Socket {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            return tls.read(&self.tcp, buf);
+            return tls.read(&self.wire, buf);
         }
-        (&self.tcp).read(buf)
+        self.wire.tcp().read(buf)
     }
 }
 
@@ -179,17 +179,17 @@ impl Write for &Socket {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            return tls.write(&self.tcp, &[IoSlice::new(buf)]);
+            return tls.write(&self.wire, &[IoSlice::new(buf)]);
         }
-        (&self.tcp).write(buf)
+        self.wire.tcp().write(buf)
     }
 
     fn write_vectored(&mut self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         #[cfg(feature = "tls")]
         if let Some(tls) = &self.tls {
-            return tls.write(&self.tcp, bufs);
+            return tls.write(&self.wire, bufs);
         }
-        (&self.tcp).write_vectored(bufs)
+        self.wire.tcp().write_vectored(bufs)
     }
 
     fn flush(&mut self) -> io::Result<()> {

@@ -29,12 +29,15 @@
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::stream::MaybeTlsStream;
 
 use crate::config::ServerConfig;
+use crate::groups::Group;
+use crate::layers::{ChannelLayer, InMemoryLayer};
 use crate::server::{Server, ServerHandle};
 use crate::urls::URLPattern;
 use crate::websocket::Message;
@@ -58,16 +61,31 @@ impl TestServer {
         TestServer::start_with_config(urlpatterns, ServerConfig::default())
     }
 
-    /// Starts a server with `config`.
+    /// Starts a server with `config`. Unless `config` names a channel layer,
+    /// the server gets its own in-memory layer, so test servers in one test
+    /// binary never hear each other's groups.
     ///
     /// # Panics
     /// If the server cannot start: the test fails.
-    pub fn start_with_config(urlpatterns: Vec<URLPattern>, config: ServerConfig) -> Self {
+    pub fn start_with_config(urlpatterns: Vec<URLPattern>, mut config: ServerConfig) -> Self {
+        if config.channel_layer.is_none() {
+            config = config.channel_layer(Arc::new(InMemoryLayer::new()));
+        }
         let server = Server::bind_with_config("127.0.0.1:0", urlpatterns, config)
             .expect("test server binds");
         TestServer {
             handle: server.spawn().expect("test server starts"),
         }
+    }
+
+    /// The server's channel layer.
+    pub fn channel_layer(&self) -> Arc<dyn ChannelLayer> {
+        self.handle.channel_layer()
+    }
+
+    /// The group `name` on the server's channel layer.
+    pub fn group(&self, name: impl Into<String>) -> Group {
+        Group::with_layer(name, self.channel_layer())
     }
 
     /// The server's address.

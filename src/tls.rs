@@ -9,12 +9,16 @@
 //! - a **read** takes plaintext rustls already holds; failing that it does a
 //!   blocking TCP read *without* the lock, then feeds the bytes to rustls under
 //!   the lock, and loops until it has plaintext or end of stream;
-//! - a **write** encrypts and writes the records to TCP under the lock, so
-//!   records of two writers never interleave;
+//! - a **write** encrypts under the lock and queues the records on the
+//!   connection's [`Wire`] (still under the lock), so records go out in the
+//!   order they were made, whoever writes them and however slowly the client
+//!   reads; WebSocket frames are queued without blocking
+//!   ([`TlsSession::queue`]), HTTP responses wait until written;
 //! - **ready** is true if rustls holds plaintext (or the stream ended), or if
 //!   bytes waiting in the kernel complete a record that does;
 //! - whatever rustls wants to send after being fed (alerts, key-update
-//!   answers, session tickets) is flushed at once.
+//!   answers, session tickets) is queued the same way, written without
+//!   blocking the reader.
 
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
@@ -30,8 +34,9 @@ use rustls::ServerConnection;
 use crate::config::ServerConfig;
 use crate::error::{Error, Result};
 use crate::server::Server;
-use crate::socket::{tcp_readable, Acceptor};
+use crate::socket::{tcp_readable, Acceptor, Queued};
 use crate::urls::URLPattern;
+use crate::wire::Wire;
 
 /// Ciphertext read from TCP at a time.
 const READ_CHUNK: usize = 8 * 1024;
@@ -121,7 +126,9 @@ impl TlsConfig {
 
     /// A new server session for one connection.
     pub fn session(&self) -> io::Result<TlsSession> {
-        let conn = ServerConnection::new(Arc::clone(&self.config)).map_err(io::Error::other)?;
+        let mut conn = ServerConnection::new(Arc::clone(&self.config)).map_err(io::Error::other)?;
+        // The WebSocket writer bounds what waits for a client, in bytes.
+        conn.set_buffer_limit(None);
         Ok(TlsSession {
             state: Mutex::new(State {
                 conn,
@@ -166,11 +173,13 @@ impl TlsSession {
     }
 
     /// Completes the handshake within `timeout`.
-    pub fn handshake(&self, tcp: &TcpStream, timeout: Duration) -> io::Result<()> {
+    pub fn handshake(&self, wire: &Wire, timeout: Duration) -> io::Result<()> {
         let deadline = Instant::now() + timeout;
+        let tcp = wire.tcp();
         let mut state = self.lock();
         loop {
-            state.flush(tcp)?;
+            let queued = state.flush(wire)?;
+            wire.wait_written(queued.end, None)?;
             if !state.conn.is_handshaking() {
                 return Ok(());
             }
@@ -182,13 +191,13 @@ impl TlsSession {
             if read_tcp(tcp, &mut state)? == 0 {
                 return Err(io::ErrorKind::UnexpectedEof.into());
             }
-            state.feed(tcp)?;
+            state.feed(wire)?;
         }
     }
 
     /// Reads plaintext; `Ok(0)` at end of stream (with or without the
     /// client's `close_notify`: HTTP and WebSocket framing tell truncation).
-    pub fn read(&self, tcp: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
+    pub fn read(&self, wire: &Wire, buf: &mut [u8]) -> io::Result<usize> {
         loop {
             let mut state = self.lock();
             match state.conn.reader().read(buf) {
@@ -198,37 +207,50 @@ impl TlsSession {
                 Err(_) => {}
             }
             if !state.incoming.is_empty() || state.eof {
-                state.feed(tcp)?;
+                state.feed(wire)?;
                 continue;
             }
             drop(state);
             let mut chunk = [0u8; READ_CHUNK];
-            let n = (&*tcp).read(&mut chunk)?;
+            let n = wire.tcp().read(&mut chunk)?;
             let mut state = self.lock();
             state.eof = n == 0;
             state.incoming.extend_from_slice(&chunk[..n]);
-            state.feed(tcp)?;
+            state.feed(wire)?;
         }
     }
 
-    /// Encrypts `bufs` and writes the records to TCP, under the lock.
-    pub fn write(&self, tcp: &TcpStream, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    /// Encrypts `bufs` and waits until the records are written (HTTP).
+    pub fn write(&self, wire: &Wire, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         let mut state = self.lock();
         let n = state.conn.writer().write_vectored(bufs)?;
-        state.flush(tcp)?;
+        let queued = state.flush(wire)?;
+        drop(state);
+        wire.wait_written(queued.end, None)?;
         Ok(n)
     }
 
+    /// Encrypts `bufs` (one WebSocket frame) and queues the records without
+    /// blocking.
+    pub fn queue(&self, wire: &Wire, bufs: &[&[u8]]) -> io::Result<Queued> {
+        let mut state = self.lock();
+        for buf in bufs {
+            state.conn.writer().write_all(buf)?;
+        }
+        state.flush(wire)
+    }
+
     /// Whether a read would return at once.
-    pub fn ready(&self, tcp: &TcpStream) -> io::Result<bool> {
+    pub fn ready(&self, wire: &Wire) -> io::Result<bool> {
+        let tcp = wire.tcp();
         let mut state = self.lock();
         loop {
-            let io_state = state.process(tcp)?;
+            let io_state = state.process(wire)?;
             if io_state.plaintext_bytes_to_read() > 0 || io_state.peer_has_closed() || state.eof {
                 return Ok(true);
             }
             if !state.incoming.is_empty() {
-                state.feed(tcp)?;
+                state.feed(wire)?;
                 continue;
             }
             if !tcp_readable(tcp)? {
@@ -236,15 +258,15 @@ impl TlsSession {
             }
             // Readable: this read returns at once, and only this thread reads.
             read_tcp(tcp, &mut state)?;
-            state.feed(tcp)?;
+            state.feed(wire)?;
         }
     }
 }
 
 /// Reads what TCP has into `state.incoming`; 0 at end of stream.
-fn read_tcp(tcp: &TcpStream, state: &mut State) -> io::Result<usize> {
+fn read_tcp(mut tcp: &TcpStream, state: &mut State) -> io::Result<usize> {
     let mut chunk = [0u8; READ_CHUNK];
-    let n = (&*tcp).read(&mut chunk)?;
+    let n = tcp.read(&mut chunk)?;
     state.eof = n == 0;
     state.incoming.extend_from_slice(&chunk[..n]);
     Ok(n)
@@ -253,8 +275,8 @@ fn read_tcp(tcp: &TcpStream, state: &mut State) -> io::Result<usize> {
 impl State {
     /// Hands buffered ciphertext (then the end of stream) to rustls until it
     /// has plaintext, and sends what it wants to send.
-    fn feed(&mut self, tcp: &TcpStream) -> io::Result<()> {
-        let mut plaintext = self.process(tcp)?.plaintext_bytes_to_read();
+    fn feed(&mut self, wire: &Wire) -> io::Result<()> {
+        let mut plaintext = self.process(wire)?.plaintext_bytes_to_read();
         while plaintext == 0 && !self.incoming.is_empty() {
             let taken = self.conn.read_tls(&mut &self.incoming[..])?;
             if taken == 0 {
@@ -263,33 +285,34 @@ impl State {
                 break;
             }
             self.incoming.drain(..taken);
-            plaintext = self.process(tcp)?.plaintext_bytes_to_read();
+            plaintext = self.process(wire)?.plaintext_bytes_to_read();
         }
         if self.eof && self.incoming.is_empty() && plaintext == 0 {
             self.conn.read_tls(&mut io::empty())?;
-            self.process(tcp)?;
+            self.process(wire)?;
         }
-        self.flush(tcp)
+        self.flush(wire).map(drop)
     }
 
     /// Lets rustls decrypt what it was fed; on a protocol error, sends its
     /// alert before failing.
-    fn process(&mut self, tcp: &TcpStream) -> io::Result<rustls::IoState> {
+    fn process(&mut self, wire: &Wire) -> io::Result<rustls::IoState> {
         match self.conn.process_new_packets() {
             Ok(io_state) => Ok(io_state),
             Err(e) => {
-                let _ = self.flush(tcp);
+                let _ = self.flush(wire);
                 Err(io::Error::new(io::ErrorKind::InvalidData, e))
             }
         }
     }
 
-    /// Writes every pending TLS record to TCP.
-    fn flush(&mut self, tcp: &TcpStream) -> io::Result<()> {
-        let mut out = tcp;
+    /// Queues every TLS record rustls has made on the wire, in order, and
+    /// writes what the kernel takes at once.
+    fn flush(&mut self, wire: &Wire) -> io::Result<Queued> {
+        let mut records = Vec::new();
         while self.conn.wants_write() {
-            self.conn.write_tls(&mut out)?;
+            self.conn.write_tls(&mut records)?;
         }
-        Ok(())
+        wire.append(&[&records])
     }
 }

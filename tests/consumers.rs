@@ -260,7 +260,8 @@ fn chat_receive(message: &Message, context: &Context) -> wsviews::Result<()> {
     }
     context
         .group(format!("chat-{room}"))
-        .send(format!("{room}: {content}"))
+        .send(format!("{room}: {content}"))?;
+    Ok(())
 }
 
 fn chat_disconnect(_message: &Message, context: &Context) -> wsviews::Result<()> {

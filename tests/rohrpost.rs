@@ -74,9 +74,12 @@ fn registry() -> Registry {
         .expect("distinct names")
 }
 
+/// A server on the process's default layer, shared on purpose: the
+/// `notify_*` calls of the tests run outside any view.
 fn server() -> TestServer {
     init_test_log();
-    TestServer::start(vec![path("rohrpost", rohrpost::view(registry()))])
+    let config = wsviews::ServerConfig::default().channel_layer(layers::default_layer());
+    TestServer::start_with_config(vec![path("rohrpost", rohrpost::view(registry()))], config)
 }
 
 /// Sends `frame` and returns the text of the reply.

@@ -466,16 +466,18 @@ fn groups_broadcast_and_members_leave_when_they_close() {
     assert_eq!(bob.recv().unwrap(), "hi all");
     bob.send(vec![7u8]);
     assert_eq!(alice.recv().unwrap(), Message::Binary(vec![7]));
-    assert_eq!(Group::new("test-room-lobby").channels().unwrap().len(), 2);
+    assert_eq!(server.group("test-room-lobby").channels().unwrap().len(), 2);
     bob.close();
     wait_until("bob has left the group", || {
-        Group::new("test-room-lobby")
+        server
+            .group("test-room-lobby")
             .channels()
             .map(|c| c.len())
             .ok()
             == Some(1)
     });
-    Group::new("test-room-lobby")
+    server
+        .group("test-room-lobby")
         .send("from outside any view")
         .unwrap();
     assert_eq!(alice.recv().unwrap(), "from outside any view");
@@ -500,7 +502,7 @@ fn the_reply_channel_reaches_the_socket() {
         received.lock().unwrap().is_some()
     });
     let channel = received.lock().unwrap().clone().unwrap();
-    let layer = wsviews::layers::default_layer();
+    let layer = server.channel_layer();
     let message = serde_json::json!({"content": "through the layer", "close": true});
     layer.send(&channel, message.as_object().unwrap()).unwrap();
     assert_eq!(ws.recv().unwrap(), "through the layer");

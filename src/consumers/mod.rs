@@ -23,7 +23,8 @@
 //! fn chat_receive(message: &Message, context: &Context) -> wsviews::Result<()> {
 //!     let room = context.channel_session()?.get_str("room").unwrap_or_default();
 //!     let text = message.get("content").and_then(|c| c.as_str()).unwrap_or_default();
-//!     context.group(format!("chat-{room}")).send(text)
+//!     context.group(format!("chat-{room}")).send(text)?;
+//!     Ok(())
 //! }
 //!
 //! fn main() {

@@ -240,12 +240,20 @@ impl ChannelLayer for InMemoryLayer {
         names::validate_name(group)?;
         names::check_size(message)?;
         let mut state = self.lock();
-        for channel in state.members(group) {
-            if let Err(e) = state.push(&channel, message.clone(), &self.config) {
-                log::debug!("group {group:?}: skipped member {channel:?}: {e}");
+        let members = state.members(group);
+        let mut full = 0;
+        for channel in &members {
+            if state.push(channel, message.clone(), &self.config).is_err() {
+                full += 1;
             }
         }
         drop(state);
+        if full > 0 {
+            log::warn!(
+                "group {group:?}: {full} of {} member(s) missed a message: their channel is full",
+                members.len()
+            );
+        }
         self.arrived.notify_all();
         Ok(())
     }
@@ -280,5 +288,13 @@ impl ChannelLayer for InMemoryLayer {
         names::validate_name(key)?;
         self.lock().sessions.remove(key);
         Ok(())
+    }
+
+    fn group_expiry(&self) -> Duration {
+        self.config.group_expiry
+    }
+
+    fn is_in_process(&self) -> bool {
+        true
     }
 }

@@ -33,7 +33,7 @@
 //!   full channel fails
 //!   with [`Error::ChannelFull`].
 //!   [`send_group`](ChannelLayer::send_group) never blocks and never fails
-//!   because one member is full: it skips that member (logged at debug).
+//!   because one member is full: it skips that member (logged at WARN).
 //! - **Expiry.** A message unread after [`LayerConfig::expiry`] (default
 //!   60 s) is dropped and never delivered. A group member leaves by itself
 //!   [`LayerConfig::group_expiry`] (default one day) after its last
@@ -196,7 +196,7 @@ pub trait ChannelLayer: Send + Sync + Debug {
 
     /// Sends `message` to every channel in `group`. Never blocks on, and
     /// never fails because of, a full member: that member misses the message
-    /// (logged at debug level).
+    /// (logged at WARN level).
     ///
     /// # Errors
     ///
@@ -240,6 +240,22 @@ pub trait ChannelLayer: Send + Sync + Debug {
     /// "WebSocket Send/Close" messages (`{"content": ...}`).
     fn event_type(&self) -> Option<&str> {
         None
+    }
+
+    /// How long a group membership lasts after its last
+    /// [`group_add`](Self::group_add) ([`LayerConfig::group_expiry`]);
+    /// servers renew their live connections' memberships well before.
+    /// Defaults to one day.
+    fn group_expiry(&self) -> Duration {
+        LayerConfig::default().group_expiry
+    }
+
+    /// Whether every receiver of this layer lives in this process (the
+    /// in-memory layer): a group send then hands the message to the local
+    /// WebSockets directly instead of queueing it on their channels.
+    /// Defaults to `false`.
+    fn is_in_process(&self) -> bool {
+        false
     }
 }
 

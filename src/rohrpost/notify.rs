@@ -6,7 +6,7 @@ use serde_json::{json, Map, Value};
 use super::json::{dumps, python_str};
 use super::reply::random_id;
 use crate::error::Result;
-use crate::layers::{self, ChannelLayer};
+use crate::layers::ChannelLayer;
 
 /// A type whose changes are pushed to subscribers, as rohrpost's
 /// `NotifyOnChange` mixin. Implement [`pk`](Self::pk); the rest has
@@ -103,13 +103,14 @@ impl Change<'_> {
     }
 }
 
-/// Tells subscribers of `object`'s group, through the process's default
-/// channel layer, that it was created.
+/// Tells subscribers of `object`'s group that it was created, through the
+/// channel layer of the server whose view calls (the process's default
+/// layer outside any view).
 ///
 /// # Errors
 /// An invalid group name, or a channel-layer failure.
 pub fn notify_created<T: Notify + ?Sized>(object: &T) -> Result<()> {
-    notify(&*layers::default_layer(), object, Change::Created)
+    notify(&*crate::groups::current_layer(), object, Change::Created)
 }
 
 /// Tells subscribers that `object` was updated; `updated_fields` (if not
@@ -120,7 +121,7 @@ pub fn notify_created<T: Notify + ?Sized>(object: &T) -> Result<()> {
 /// As [`notify_created`].
 pub fn notify_updated<T: Notify + ?Sized>(object: &T, updated_fields: &[&str]) -> Result<()> {
     notify(
-        &*layers::default_layer(),
+        &*crate::groups::current_layer(),
         object,
         Change::Updated(updated_fields),
     )
@@ -131,7 +132,7 @@ pub fn notify_updated<T: Notify + ?Sized>(object: &T, updated_fields: &[&str]) -
 /// # Errors
 /// As [`notify_created`].
 pub fn notify_deleted<T: Notify + ?Sized>(object: &T) -> Result<()> {
-    notify(&*layers::default_layer(), object, Change::Deleted)
+    notify(&*crate::groups::current_layer(), object, Change::Deleted)
 }
 
 /// Sends the notification of `change` to `object`'s group on `layer`: the

@@ -191,7 +191,7 @@ impl ReplyTarget for Sender {
 
 impl ReplyTarget for Group {
     fn send_text(&self, text: String, close: bool) -> Result<()> {
-        self.send_raw(&send_close(text, close))
+        self.send_raw(&send_close(text, close)).map(drop)
     }
 }
 

@@ -1,5 +1,6 @@
 //! The WebSocket object a view receives, with django-websocket's methods.
 
+mod delivery;
 mod events;
 mod frames;
 mod message;
@@ -17,11 +18,14 @@ use crate::socket::Socket;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use delivery::{DeliveryStats, SlowClient};
+pub(crate) use delivery::{WritePolicy, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
 pub(crate) use events::ViewEvents;
 pub use message::Message;
 pub(crate) use opening::{Open, OpeningState, ReplyChannel};
-pub(crate) use outbox::Delivery;
-pub use writer::Sender;
+pub(crate) use outbox::{Delivery, Outcome};
+pub(crate) use writer::data_frame;
+pub use writer::{Sender, Sent, TrySendError};
 
 use crate::error::{Error, Result};
 use crate::layers::ChannelLayer;
@@ -79,17 +83,27 @@ pub struct WebSocket {
     /// The subprotocol agreed on, once accepted with one.
     protocol: OnceCell<String>,
     last_poll: RefCell<Instant>,
-    reply: OnceCell<Reply>,
+    /// The server's reply channels, which give this WebSocket one on first
+    /// need (most sessions never need one).
+    hub: Option<Arc<dyn ReplyHub>>,
+    reply: OnceCell<Option<String>>,
     events: Arc<ViewEvents>,
 }
 
-/// A WebSocket's reply channel on the channel layer, and the groups it
-/// joined there.
-#[derive(Debug)]
-struct Reply {
-    layer: Arc<dyn ChannelLayer>,
-    channel: String,
-    groups: RefCell<Vec<String>>,
+/// Where a WebSocket gets its reply channel and reports its groups: the
+/// server's reply channels on its layer.
+pub(crate) trait ReplyHub: fmt::Debug + Send + Sync {
+    /// The layer the channels live on.
+    fn layer(&self) -> &Arc<dyn ChannelLayer>;
+    /// A new reply channel whose frames go to `sender` and other events to
+    /// the view's `events`.
+    fn open(&self, sender: Sender, events: Arc<ViewEvents>) -> Result<String>;
+    /// `channel` joined `group`.
+    fn joined(&self, channel: &str, group: &str);
+    /// `channel` left `group`.
+    fn left(&self, channel: &str, group: &str);
+    /// The WebSocket of `channel` closed: leave its groups, forget it.
+    fn close(&self, channel: &str);
 }
 
 /// How often a sending view also looks for pings and close frames.
@@ -106,6 +120,10 @@ pub(crate) struct Handshake {
     pub default_protocol: Option<String>,
     /// Writes the `101` and registers the open WebSocket.
     pub opener: Box<dyn Open>,
+    /// The server's write-side bounds and delivery counters.
+    pub policy: Arc<WritePolicy>,
+    /// The server's reply channels (`None`: the WebSocket gets none).
+    pub hub: Option<Arc<dyn ReplyHub>>,
 }
 
 impl WebSocket {
@@ -113,12 +131,13 @@ impl WebSocket {
         let frames = FrameReader::new(Arc::clone(&stream), handshake.buffered);
         WebSocket {
             inbound: RefCell::new(Inbound::new(frames, limits)),
-            shared: Arc::new(Shared::new(stream)),
+            shared: Shared::new(stream, handshake.policy),
             opening: RefCell::new(Opening::Pending(handshake.opener)),
             offered: handshake.offered,
             default_protocol: handshake.default_protocol,
             protocol: OnceCell::new(),
             last_poll: RefCell::new(Instant::now()),
+            hub: handshake.hub,
             reply: OnceCell::new(),
             events: Arc::default(),
         }
@@ -193,8 +212,8 @@ impl WebSocket {
                 if let Some(protocol) = protocol {
                     let _ = self.protocol.set(protocol.to_owned());
                 }
-                if let Some((layer, channel)) = reply {
-                    self.set_reply(layer, channel);
+                if let Some((_, channel)) = reply {
+                    self.set_reply(channel);
                 }
                 Ok(())
             }
@@ -256,6 +275,10 @@ impl WebSocket {
     /// binary, or a [`Message`] (django-websocket's `send()`). Accepts the
     /// handshake first if need be.
     ///
+    /// Waits until the message is written, at most the server's
+    /// `send_timeout` in all; a client that has not taken it by then is
+    /// closed. [`try_send`](Self::try_send) never waits.
+    ///
     /// # Errors
     /// [`Error::ConnectionClosed`](crate::Error::ConnectionClosed) once the
     /// WebSocket is closed or the client has gone; an I/O error if the write
@@ -266,6 +289,21 @@ impl WebSocket {
         }
         self.poll_control();
         self.shared.send_message(&message.into())
+    }
+
+    /// Sends one message without ever blocking (see [`Sender::try_send`]).
+    /// Accepts the handshake first if need be.
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] for a client over its bound,
+    /// [`TrySendError::Closed`] once the WebSocket is closed.
+    pub fn try_send(&self, message: impl Into<Message>) -> std::result::Result<Sent, TrySendError> {
+        let message = message.into();
+        if !self.use_socket() {
+            return Err(TrySendError::Closed(message));
+        }
+        self.poll_control();
+        self.shared.try_send_message(message)
     }
 
     /// Starts the closing handshake with 1000 (normal closure). Before the
@@ -334,7 +372,8 @@ impl WebSocket {
     /// Channels 4 event with `text`, `bytes` or `close`, reaches this
     /// client, from any thread or, with Redis, any process. Other events go
     /// to the view ([`on_event`](Self::on_event)). Accepts the handshake
-    /// first if need be.
+    /// first if need be; the channel is made on first use (`None` if the
+    /// layer cannot make one).
     pub fn reply_channel(&self) -> Option<&str> {
         self.reply().map(|(_, channel)| channel)
     }
@@ -364,49 +403,52 @@ impl WebSocket {
         Arc::clone(&self.events)
     }
 
-    fn set_reply(&self, layer: Arc<dyn ChannelLayer>, channel: String) {
-        let _ = self.reply.set(Reply {
-            layer,
-            channel,
-            groups: RefCell::new(Vec::new()),
-        });
+    fn set_reply(&self, channel: String) {
+        let _ = self.reply.set(Some(channel));
     }
 
-    /// The reply channel and its layer, accepting the handshake if need be.
+    /// The reply channel and its layer, accepting the handshake if need
+    /// be; the channel is made on first need.
     pub(crate) fn reply(&self) -> Option<(&Arc<dyn ChannelLayer>, &str)> {
-        self.use_socket();
-        self.opened_reply()
+        if !self.use_socket() {
+            return None;
+        }
+        let hub = self.hub.as_ref()?;
+        let channel =
+            self.reply
+                .get_or_init(|| match hub.open(self.new_sender(), self.view_events()) {
+                    Ok(channel) => Some(channel),
+                    Err(e) => {
+                        log::warn!("no reply channel, so no groups: {e}");
+                        None
+                    }
+                });
+        Some((hub.layer(), channel.as_deref()?))
     }
 
-    /// The reply channel, if the WebSocket was opened with one.
+    /// The reply channel, if the WebSocket has one by now.
     pub(crate) fn opened_reply(&self) -> Option<(&Arc<dyn ChannelLayer>, &str)> {
-        self.reply.get().map(|r| (&r.layer, r.channel.as_str()))
+        let hub = self.hub.as_ref()?;
+        Some((hub.layer(), self.reply.get()?.as_deref()?))
     }
 
     pub(crate) fn joined(&self, group: &str) {
-        if let Some(reply) = self.reply.get() {
-            let mut groups = reply.groups.borrow_mut();
-            if !groups.iter().any(|g| g == group) {
-                groups.push(group.to_owned());
-            }
+        if let (Some(hub), Some(Some(channel))) = (&self.hub, self.reply.get()) {
+            hub.joined(channel, group);
         }
     }
 
     pub(crate) fn left(&self, group: &str) {
-        if let Some(reply) = self.reply.get() {
-            reply.groups.borrow_mut().retain(|g| g != group);
+        if let (Some(hub), Some(Some(channel))) = (&self.hub, self.reply.get()) {
+            hub.left(channel, group);
         }
     }
 
-    /// Leaves every group joined (the connection is closing).
+    /// Leaves every group joined and gives up the reply channel (the
+    /// connection is closing).
     fn leave_groups(&self) {
-        let Some(reply) = self.reply.get() else {
-            return;
-        };
-        for group in reply.groups.borrow_mut().drain(..) {
-            if let Err(e) = reply.layer.group_discard(&group, &reply.channel) {
-                log::warn!("could not leave group {group:?}: {e}");
-            }
+        if let (Some(hub), Some(Some(channel))) = (&self.hub, self.reply.get()) {
+            hub.close(channel);
         }
     }
 
@@ -429,9 +471,13 @@ impl WebSocket {
     /// then closes the TCP connection.
     pub(crate) fn finish(&self, code: u16, timeout: Duration) -> SessionEnd {
         self.leave_groups();
+        let deadline = Instant::now() + timeout;
         let _ = self.shared.close(Some(code), "");
         let mut inbound = self.inbound.borrow_mut();
-        inbound.drain_until_closed(&self.shared, Instant::now() + timeout);
+        inbound.drain_until_closed(&self.shared, deadline);
+        // Our close frame (an answer to the client's, say) may still wait.
+        let wire = self.shared.stream().wire();
+        let _ = wire.wait_written(wire.written() + wire.backlog() as u64, Some(deadline));
         let _ = self.shared.stream().shutdown(Shutdown::Both);
         SessionEnd {
             messages_in: inbound.messages_in,

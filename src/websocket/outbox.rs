@@ -1,19 +1,17 @@
-//! Deliveries from other threads (the reply listener) that must never wait
-//! on a slow client: written at once when the socket takes them, otherwise
-//! queued in a bounded outbox drained by a short-lived thread.
+//! Deliveries from other threads (groups, reply channels) that never wait on
+//! the client: queued within the client's bound, or handled by the
+//! slow-client policy; and the drain thread that writes a backlog out while
+//! one exists, giving up on a client that takes nothing for `send_timeout`.
 
-use std::io::{self, Write};
-use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::net::Shutdown;
+use std::time::{Duration, Instant};
 
-use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
-
+use super::delivery::SlowClient;
 use super::message::Message;
-use super::writer::{format_header, Shared};
-use crate::error::Result;
+use super::writer::{data_frame, Sender, Shared, WriterState};
 
 /// What another thread delivers to this WebSocket without waiting for it:
-/// group and reply-channel messages.
+/// a "WebSocket Send/Close" message of a reply channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Delivery {
     /// Send a message.
@@ -22,160 +20,161 @@ pub(crate) enum Delivery {
     Close(u16),
 }
 
-/// Deliveries waiting for a slow client, drained by a helper thread that
-/// exists only while there is a backlog.
-#[derive(Debug, Default)]
-pub(super) struct Outbox {
-    pub(super) queue: std::collections::VecDeque<Delivery>,
-    pub(super) draining: bool,
+/// What became of one delivery.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Written, or queued within the client's bound.
+    Delivered,
+    /// The client was over its bound: dropped for it ([`SlowClient::Drop`]).
+    Dropped,
+    /// The client was over its bound: it is being closed with 1013.
+    SlowClosed,
+    /// The WebSocket is closed or closing.
+    Gone,
 }
 
-/// Deliveries one WebSocket may have waiting before further ones are dropped
-/// (as Django Channels drops messages for a member that cannot keep up).
-const OUTBOX_LIMIT: usize = 1024;
+/// How long one blocking write of a drain may take before it looks at the
+/// clock again (a slow client being closed is given up on time).
+const DRAIN_SLICE: Duration = Duration::from_millis(200);
 
-/// How a non-blocking send went.
-enum TrySend {
-    Sent,
-    /// Nothing was written: queue it.
-    NotStarted,
-    /// Part was written; the rest is `pending` and must be flushed.
-    Started,
-    Closed,
+impl Sender {
+    /// Delivers a whole encoded data frame (shared by every member of a
+    /// group) without waiting.
+    pub(crate) fn deliver_frame(&self, frame: &[u8]) -> Outcome {
+        self.shared.deliver_frame(frame)
+    }
+
+    /// Delivers a reply-channel message without waiting.
+    pub(crate) fn deliver(&self, delivery: Delivery) -> Outcome {
+        match delivery {
+            Delivery::Message(message) => match data_frame(&message) {
+                Ok(frame) => self.deliver_frame(&frame),
+                Err(_) => Outcome::Gone,
+            },
+            Delivery::Close(code) => match self.shared.close(Some(code), "") {
+                Ok(true) => Outcome::Delivered,
+                _ => Outcome::Gone,
+            },
+        }
+    }
 }
 
 impl Shared {
-    /// Delivers from another thread (the reply listener) without ever
-    /// waiting on this client: written at once if the socket takes it,
-    /// otherwise queued for a drain thread; dropped if the queue is full.
-    pub fn deliver(self: &Arc<Self>, delivery: Delivery) {
-        let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
-        if outbox.queue.is_empty() && !outbox.draining {
-            match self.try_send(&delivery) {
-                TrySend::Sent | TrySend::Closed => return,
-                TrySend::Started => return self.start_drain(&mut outbox),
-                TrySend::NotStarted => {}
-            }
-        }
-        if outbox.queue.len() >= OUTBOX_LIMIT {
-            log::debug!("WebSocket outbox full; a delivery was dropped");
-            return;
-        }
-        outbox.queue.push_back(delivery);
-        if !outbox.draining {
-            self.start_drain(&mut outbox);
-        }
-    }
-
-    fn try_send(&self, delivery: &Delivery) -> TrySend {
-        let mut state = match self.state.try_lock() {
-            Ok(state) => state,
-            Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-            Err(std::sync::TryLockError::WouldBlock) => return TrySend::NotStarted,
-        };
+    fn deliver_frame(&self, frame: &[u8]) -> Outcome {
+        let mut state = self.lock();
         if state.close_sent.is_some() || state.broken {
-            return TrySend::Closed;
+            return Outcome::Gone;
         }
-        if !state.pending.is_empty() {
-            return TrySend::NotStarted;
+        if !self.admits(&mut state, frame.len()) {
+            return match self.policy.slow_client {
+                SlowClient::Drop => {
+                    self.policy.count_dropped(self.stream.wire().backlog());
+                    Outcome::Dropped
+                }
+                _ => {
+                    self.slow_close(&mut state);
+                    Outcome::SlowClosed
+                }
+            };
         }
-        let (opcode, payload) = match delivery {
-            Delivery::Message(Message::Text(text)) => {
-                (OpCode::Data(Data::Text), text.as_bytes().to_vec())
-            }
-            Delivery::Message(Message::Binary(bytes)) => {
-                (OpCode::Data(Data::Binary), bytes.clone())
-            }
-            Delivery::Close(code) => (OpCode::Control(Control::Close), code.to_be_bytes().to_vec()),
+        let Ok(queued) = self.queue(&mut state, &[frame]) else {
+            return Outcome::Gone;
         };
-        let mut frame = Vec::with_capacity(payload.len() + 14);
-        if format_header(&mut frame, opcode, payload.len()).is_err() {
-            return TrySend::Closed;
+        self.messages_out
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        if queued.backlog > 0 {
+            state.ends.push_back(queued.end);
         }
-        frame.extend_from_slice(&payload);
-        let written = match self.stream.write_nonblocking(&frame) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
-            Err(_) => {
-                state.broken = true;
-                return TrySend::Closed;
-            }
-        };
-        if written > 0 {
-            match delivery {
-                Delivery::Message(_) => drop(self.messages_out.fetch_add(1, Ordering::Relaxed)),
-                Delivery::Close(code) => state.close_sent = Some(*code),
-            }
-        }
-        match written {
-            0 => TrySend::NotStarted,
-            n if n == frame.len() => TrySend::Sent,
-            n => {
-                state.pending = frame.split_off(n);
-                TrySend::Started
-            }
+        drop(state);
+        self.after_queue(queued);
+        self.policy.count_delivered();
+        Outcome::Delivered
+    }
+
+    /// Closes a client over its bound with 1013 (queued behind its backlog)
+    /// and gives up on it if it has not read that far after `close_timeout`.
+    fn slow_close(&self, state: &mut WriterState) {
+        let backlog = self.stream.wire().backlog();
+        let _ = self.close_locked(state, Some(1013), "client too slow");
+        state.give_up_at = Some(Instant::now() + self.policy.close_timeout);
+        self.policy.count_slow_close(&format!(
+            "{backlog} bytes waiting, over max_queued_bytes/max_queued_messages; closing with 1013"
+        ));
+        // The drain also keeps the time: it cuts the client off at
+        // `give_up_at` unless the closing handshake ended first.
+        if self.stream.wire().claim_drain() {
+            self.start_drain();
         }
     }
 
-    fn start_drain(self: &Arc<Self>, outbox: &mut Outbox) {
-        let shared = Arc::clone(self);
+    /// Drops a client that does not read: frees what waits for it and wakes
+    /// its view (the socket is shut down). Counted unless `why` is `None`
+    /// (it was counted when the slow close began).
+    pub(super) fn give_up(&self, why: Option<&str>) {
+        self.lock().broken = true;
+        self.stream.wire().fail();
+        let _ = self.stream.shutdown(Shutdown::Both);
+        if let Some(why) = why {
+            self.policy.count_slow_close(why);
+        }
+    }
+
+    pub(super) fn start_drain(&self) {
+        let Some(shared) = self.me.upgrade() else {
+            return;
+        };
         let spawned = std::thread::Builder::new()
             .name("wsviews-drain".into())
             .stack_size(64 * 1024)
             .spawn(move || shared.drain());
-        match spawned {
-            Ok(_) => outbox.draining = true,
-            Err(e) => {
-                log::warn!(
-                    "cannot start a drain thread ({e}); {} deliveries dropped",
-                    outbox.queue.len()
-                );
-                outbox.queue.clear();
-            }
+        if let Err(e) = spawned {
+            log::warn!("cannot start a WebSocket drain thread ({e}); connection closed");
+            self.give_up(None);
         }
     }
 
-    /// Sends the pending frame and queued deliveries, blocking as a view's
-    /// own send does, until the outbox is empty.
+    /// A slow client we close has until `at` to answer our close frame;
+    /// then it is cut off (its view wakes up), unless it is gone already.
+    fn cut_off_at(&self, at: Option<Instant>) {
+        let Some(at) = at else { return };
+        std::thread::sleep(at.saturating_duration_since(Instant::now()));
+        if !self.stream.wire().failed() {
+            self.give_up(None);
+        }
+    }
+
+    /// Writes the backlog out, blocking, until it is empty; gives up on a
+    /// client that takes no bytes for `send_timeout`, or that is being
+    /// closed as slow and has not read its close frame in time.
     fn drain(&self) {
+        let wire = self.stream.wire();
+        let mut progress = (wire.written(), Instant::now());
         loop {
-            let next = self
-                .outbox
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .queue
-                .pop_front();
-            let Some(next) = next else {
-                let flushed = self.flush_pending();
-                let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
-                if outbox.queue.is_empty() || flushed.is_err() {
-                    outbox.queue.clear();
-                    outbox.draining = false;
-                    return;
+            let target = wire.written() + wire.backlog() as u64;
+            let slice = Some(Instant::now() + DRAIN_SLICE);
+            if let Err(e) = wire.wait_written(target, slice) {
+                if e.kind() != std::io::ErrorKind::TimedOut {
+                    self.lock().broken = true;
                 }
-                continue;
-            };
-            let sent = match next {
-                Delivery::Message(message) => self.send_message(&message),
-                Delivery::Close(code) => self.close(Some(code), "").map(drop),
-            };
-            if sent.is_err() {
-                let mut outbox = self.outbox.lock().unwrap_or_else(|p| p.into_inner());
-                outbox.queue.clear();
-                outbox.draining = false;
-                return;
             }
+            if wire.drain_done() {
+                let give_up_at = self.lock().give_up_at;
+                return self.cut_off_at(give_up_at);
+            }
+            let written = wire.written();
+            if written > progress.0 {
+                progress = (written, Instant::now());
+            }
+            let give_up_at = self.lock().give_up_at;
+            if give_up_at.is_some_and(|at| Instant::now() >= at) {
+                self.give_up(None);
+            } else if progress.1.elapsed() >= self.policy.send_timeout {
+                self.give_up(Some("it took no bytes for send_timeout"));
+            } else {
+                continue;
+            }
+            wire.drain_done();
+            return;
         }
-    }
-
-    fn flush_pending(&self) -> Result<()> {
-        let mut state = self.lock();
-        if !state.pending.is_empty() {
-            state.broken = true;
-            (&*self.stream).write_all(&state.pending)?;
-            state.pending = Vec::new();
-            state.broken = false;
-        }
-        Ok(())
     }
 }

@@ -97,10 +97,15 @@ impl ChannelLayer for RedisLayer {
     fn send_group(&self, group: &str, message: &Message) -> Result<()> {
         let body = names::encode(message)?;
         let members = self.group_channels(group)?;
+        let mut full = 0;
         for chunk in members.chunks(GROUP_CHUNK) {
-            for channel in self.push(chunk, &body)? {
-                log::debug!("group {group:?}: skipped member {channel:?}: channel is full");
-            }
+            full += self.push(chunk, &body)?.len();
+        }
+        if full > 0 {
+            log::warn!(
+                "group {group:?}: {full} of {} member(s) missed a message: their channel or process inbox is full",
+                members.len()
+            );
         }
         Ok(())
     }
@@ -135,6 +140,10 @@ impl ChannelLayer for RedisLayer {
         let key = session_key(key);
         self.pool
             .with_connection(|c| redis::cmd("DEL").arg(&key).query(c))
+    }
+
+    fn group_expiry(&self) -> Duration {
+        self.config.group_expiry
     }
 }
 

@@ -1,0 +1,338 @@
+//! The bytes waiting to go out on one connection (ciphertext under TLS).
+//!
+//! Every write of a WebSocket goes through here, from any thread, so bytes
+//! go out in the order they were queued and never interleave:
+//!
+//! - [`Wire::append`] never blocks: it writes what the kernel takes at once
+//!   (`MSG_DONTWAIT`) and keeps the rest;
+//! - [`Wire::wait_written`] blocks until given bytes are out or a deadline
+//!   passes. One thread at a time writes blocking, outside the lock, on a
+//!   copy of the queue's front; the others only append or wait.
+//!
+//! Positions count bytes since the connection opened, so a caller knows when
+//! *its* bytes are out (`written >= end`).
+
+use std::collections::VecDeque;
+use std::io::{self, IoSlice};
+use std::net::TcpStream;
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use socket2::SockRef;
+
+/// Flags of a send that never waits; on Linux also never raises SIGPIPE
+/// (elsewhere Rust programs ignore SIGPIPE already).
+#[cfg(target_os = "linux")]
+const NONBLOCKING_SEND: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
+#[cfg(not(target_os = "linux"))]
+const NONBLOCKING_SEND: libc::c_int = libc::MSG_DONTWAIT;
+#[cfg(target_os = "linux")]
+const BLOCKING_SEND: libc::c_int = libc::MSG_NOSIGNAL;
+#[cfg(not(target_os = "linux"))]
+const BLOCKING_SEND: libc::c_int = 0;
+
+/// Most bytes one blocking write copies out of the queue.
+const CHUNK: usize = 256 * 1024;
+
+/// A TCP connection and its queue of unsent bytes.
+#[derive(Debug)]
+pub(crate) struct Wire {
+    tcp: TcpStream,
+    out: Mutex<Out>,
+    progress: Condvar,
+}
+
+#[derive(Debug, Default)]
+struct Out {
+    buf: VecDeque<u8>,
+    /// Bytes handed to the kernel so far.
+    written: u64,
+    /// A thread is in a blocking write outside the lock.
+    writing: bool,
+    /// Someone drains the backlog (see [`Queued::start_drain`]).
+    drainer: bool,
+    /// A write failed: the connection is dead.
+    failed: bool,
+}
+
+/// What [`Wire::append`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Queued {
+    /// The position just past the appended bytes.
+    pub end: u64,
+    /// Bytes still waiting, these and earlier ones.
+    pub backlog: usize,
+    /// Bytes wait and nobody drains them yet: the caller must arrange it
+    /// (and call [`Wire::drain_done`] until it says so).
+    pub start_drain: bool,
+}
+
+impl Wire {
+    pub fn new(tcp: TcpStream) -> Self {
+        Wire {
+            tcp,
+            out: Mutex::default(),
+            progress: Condvar::new(),
+        }
+    }
+
+    pub fn tcp(&self) -> &TcpStream {
+        &self.tcp
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Out> {
+        self.out.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Queues `bufs` (one frame, or TLS records) without blocking.
+    pub fn append(&self, bufs: &[&[u8]]) -> io::Result<Queued> {
+        let mut out = self.lock();
+        if out.failed {
+            return Err(io::ErrorKind::BrokenPipe.into());
+        }
+        let mut sent = 0;
+        if !out.writing {
+            self.flush_locked(&mut out)?;
+            if out.buf.is_empty() {
+                let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+                sent = self.send_now(&mut out, &slices)?;
+            }
+        }
+        let mut skip = sent;
+        for buf in bufs {
+            let from = skip.min(buf.len());
+            skip -= from;
+            out.buf.extend(&buf[from..]);
+        }
+        let start_drain = !out.buf.is_empty() && !out.drainer;
+        out.drainer |= start_drain;
+        Ok(Queued {
+            end: out.written + out.buf.len() as u64,
+            backlog: out.buf.len(),
+            start_drain,
+        })
+    }
+
+    /// Bytes waiting.
+    pub fn backlog(&self) -> usize {
+        self.lock().buf.len()
+    }
+
+    /// Bytes handed to the kernel so far.
+    pub fn written(&self) -> u64 {
+        self.lock().written
+    }
+
+    /// Becomes the drain unless there is one; returns whether it did.
+    pub fn claim_drain(&self) -> bool {
+        let mut out = self.lock();
+        !std::mem::replace(&mut out.drainer, true)
+    }
+
+    /// Whether a write failed (or [`fail`](Self::fail) was called).
+    pub fn failed(&self) -> bool {
+        self.lock().failed
+    }
+
+    /// Ends a drain if nothing waits any more; returns whether it ended.
+    pub fn drain_done(&self) -> bool {
+        let mut out = self.lock();
+        if out.buf.is_empty() || out.failed {
+            out.drainer = false;
+            return true;
+        }
+        false
+    }
+
+    /// Gives up on the connection: queued bytes are freed, later appends fail.
+    pub fn fail(&self) {
+        let mut out = self.lock();
+        out.failed = true;
+        out.buf = VecDeque::new();
+        drop(out);
+        self.progress.notify_all();
+    }
+
+    /// Blocks until every byte before `target` is written, or `deadline`
+    /// passes (`TimedOut`; `None` waits as long as each write's socket
+    /// timeout allows).
+    pub fn wait_written(&self, target: u64, deadline: Option<Instant>) -> io::Result<()> {
+        let mut out = self.lock();
+        loop {
+            if out.written >= target {
+                return Ok(());
+            }
+            if out.failed {
+                return Err(io::ErrorKind::BrokenPipe.into());
+            }
+            let left = match deadline {
+                Some(at) => match at.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return Err(io::ErrorKind::TimedOut.into()),
+                },
+                None => None,
+            };
+            if out.writing {
+                let wait = left.unwrap_or(Duration::from_secs(1));
+                out = self.wait(out, wait);
+                continue;
+            }
+            out = self.write_blocking(out, left)?;
+        }
+    }
+
+    fn wait<'a>(&self, out: MutexGuard<'a, Out>, wait: Duration) -> MutexGuard<'a, Out> {
+        self.progress
+            .wait_timeout(out, wait)
+            .unwrap_or_else(|p| p.into_inner())
+            .0
+    }
+
+    /// One blocking write of the queue's front, outside the lock.
+    fn write_blocking<'a>(
+        &'a self,
+        mut out: MutexGuard<'a, Out>,
+        timeout: Option<Duration>,
+    ) -> io::Result<MutexGuard<'a, Out>> {
+        out.writing = true;
+        let take = out.buf.len().min(CHUNK);
+        let chunk: Vec<u8> = out.buf.range(..take).copied().collect();
+        drop(out);
+        if timeout.is_some() {
+            let _ = self.tcp.set_write_timeout(timeout);
+        }
+        let result = loop {
+            match SockRef::from(&self.tcp).send_with_flags(&chunk, BLOCKING_SEND) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => break other,
+            }
+        };
+        let mut out = self.lock();
+        out.writing = false;
+        self.progress.notify_all();
+        match result {
+            Ok(n) => {
+                out.buf.drain(..n);
+                out.written += n as u64;
+                Ok(out)
+            }
+            Err(e) if is_timeout(&e) => Ok(out),
+            Err(e) => {
+                out.failed = true;
+                out.buf = VecDeque::new();
+                Err(e)
+            }
+        }
+    }
+
+    /// Non-blocking writes of the queue until it is empty or the kernel's
+    /// buffer is full.
+    fn flush_locked(&self, out: &mut Out) -> io::Result<()> {
+        while !out.buf.is_empty() {
+            let (a, b) = out.buf.as_slices();
+            let slices = [IoSlice::new(a), IoSlice::new(b)];
+            let n = match self.send_raw(&slices) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(e) => return Err(self.failure(out, e)),
+            };
+            out.buf.drain(..n);
+            out.written += n as u64;
+        }
+        Ok(())
+    }
+
+    /// A non-blocking write of `slices`; returns the bytes sent.
+    fn send_now(&self, out: &mut Out, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+        match self.send_raw(slices) {
+            Ok(n) => {
+                out.written += n as u64;
+                Ok(n)
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
+            Err(e) => Err(self.failure(out, e)),
+        }
+    }
+
+    fn send_raw(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
+        loop {
+            match SockRef::from(&self.tcp).send_vectored_with_flags(slices, NONBLOCKING_SEND) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+
+    fn failure(&self, out: &mut Out, e: io::Error) -> io::Error {
+        out.failed = true;
+        out.buf = VecDeque::new();
+        self.progress.notify_all();
+        e
+    }
+}
+
+/// Whether a blocking socket call gave up on its timeout.
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Read;
+    use std::net::TcpListener;
+
+    fn pair() -> (Wire, TcpStream) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let client = TcpStream::connect(listener.local_addr().expect("addr")).expect("connect");
+        let (server, _) = listener.accept().expect("accept");
+        (Wire::new(server), client)
+    }
+
+    #[test]
+    fn bytes_go_out_in_order_and_the_rest_waits() {
+        let (wire, mut client) = pair();
+        let queued = wire.append(&[b"ab", b"cd"]).expect("append");
+        assert_eq!(
+            (queued.end, queued.backlog, queued.start_drain),
+            (4, 0, false)
+        );
+        // Fill the kernel's buffers: the rest waits, and a drain is asked for.
+        let big = vec![7u8; 8 << 20];
+        let queued = wire.append(&[&big]).expect("append");
+        assert!(queued.backlog > 0 && queued.start_drain);
+        assert_eq!(queued.end, 4 + big.len() as u64);
+        let again = wire.append(&[b"z"]).expect("append");
+        assert!(!again.start_drain, "one drain at a time");
+        let reader = std::thread::spawn(move || {
+            let mut all = Vec::new();
+            client.read_to_end(&mut all).expect("read");
+            all
+        });
+        wire.wait_written(again.end, None).expect("written");
+        assert!(wire.drain_done());
+        let _ = wire.tcp().shutdown(std::net::Shutdown::Both);
+        let all = reader.join().expect("reader");
+        assert_eq!(&all[..4], b"abcd");
+        assert_eq!(all.len(), 5 + big.len());
+        assert_eq!(all[all.len() - 1], b'z');
+    }
+
+    #[test]
+    fn a_deadline_bounds_the_wait_for_a_client_that_does_not_read() {
+        let (wire, _client) = pair();
+        let big = vec![1u8; 16 << 20];
+        let queued = wire.append(&[&big]).expect("append");
+        let started = Instant::now();
+        let deadline = started + Duration::from_millis(300);
+        let error = wire.wait_written(queued.end, Some(deadline)).unwrap_err();
+        assert_eq!(error.kind(), io::ErrorKind::TimedOut);
+        assert!(started.elapsed() < Duration::from_secs(2));
+        wire.fail();
+        assert_eq!(wire.backlog(), 0);
+        assert!(wire.append(&[b"x"]).is_err());
+    }
+}

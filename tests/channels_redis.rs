@@ -463,3 +463,38 @@ fn events_that_are_not_frames_go_to_the_view() {
         std::thread::sleep(Duration::from_millis(5));
     }
 }
+
+/// Threads receiving from one queue never take each other's message in
+/// flight: each message is delivered exactly once.
+#[test]
+fn concurrent_receivers_deliver_each_message_once() {
+    let s = setup();
+    let layer = std::sync::Arc::new(s.layer("?capacity=1000"));
+    let total = 300;
+    let receivers: Vec<_> = (0..3)
+        .map(|_| {
+            let layer = std::sync::Arc::clone(&layer);
+            std::thread::spawn(move || {
+                let mut got = Vec::new();
+                while let Some((_, m)) = layer
+                    .receive(&["shared.q"], Duration::from_millis(500))
+                    .unwrap()
+                {
+                    got.push(m["n"].as_u64().unwrap());
+                }
+                got
+            })
+        })
+        .collect();
+    for n in 0..total {
+        layer
+            .send("shared.q", &event(json!({"type": "t", "n": n})))
+            .unwrap();
+    }
+    let mut all: Vec<u64> = receivers
+        .into_iter()
+        .flat_map(|r| r.join().unwrap())
+        .collect();
+    all.sort_unstable();
+    assert_eq!(all, (0..total).collect::<Vec<u64>>());
+}

@@ -75,6 +75,8 @@ pub struct ChannelsRedisLayer {
     prefix: String,
     event_type: String,
     buffer: Mutex<Buffer>,
+    /// Queue keys this process receives from right now → how many receivers.
+    receiving: Mutex<HashMap<String, usize>>,
     scripts: Scripts,
     counters: Counters,
 }
@@ -123,6 +125,7 @@ impl ChannelsRedisLayer {
             prefix: parsed.prefix,
             event_type: parsed.event_type,
             buffer: Mutex::default(),
+            receiving: Mutex::default(),
             scripts: Scripts {
                 send: Script::new(scripts::SEND),
                 group_send: Script::new(scripts::GROUP_SEND),

@@ -2,8 +2,14 @@
 //! flight, pop the oldest member (`BZPOPMIN`), keep it in the in-flight
 //! backup until it is decoded, then drop it from there. A group message for
 //! several channels of one inbox is buffered and handed out one by one.
+//!
+//! Within a process, the backup of a queue is put back only when no other
+//! thread is receiving from it (its member in flight is not lost, and must
+//! not be delivered twice), as channels_redis' per-channel locks ensure.
 
 use std::time::{Duration, Instant};
+
+use std::sync::PoisonError;
 
 use redis::{Connection, RedisResult};
 
@@ -15,6 +21,32 @@ use crate::{Error, Result};
 
 /// A member popped from a queue: the queue key, the member, its score.
 type Popped = (String, Vec<u8>, f64);
+
+/// One receive in progress, registered until dropped.
+struct Receiving<'a> {
+    layer: &'a ChannelsRedisLayer,
+    keys: Vec<String>,
+    /// The keys whose in-flight backup this receive puts back first.
+    restore: Vec<String>,
+}
+
+impl Drop for Receiving<'_> {
+    fn drop(&mut self) {
+        let mut active = self
+            .layer
+            .receiving
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for key in &self.keys {
+            if let Some(count) = active.get_mut(key) {
+                *count -= 1;
+                if *count == 0 {
+                    active.remove(key);
+                }
+            }
+        }
+    }
+}
 
 impl ChannelsRedisLayer {
     /// [`ChannelLayer::receive`](crate::layers::ChannelLayer::receive).
@@ -42,7 +74,8 @@ impl ChannelsRedisLayer {
                 .iter()
                 .map(|q| wire::queue_key(&self.prefix, q))
                 .collect();
-            let Some((key, member, score)) = self.pop(&keys, deadline)? else {
+            let receiving = self.start_receiving(keys);
+            let Some((key, member, score)) = self.pop(&receiving, deadline)? else {
                 return Ok(None);
             };
             let queue = &key[self.prefix.len()..];
@@ -50,6 +83,28 @@ impl ChannelsRedisLayer {
             let inflight = wire::inflight_key(&key);
             self.pool
                 .with_connection(|c| redis::cmd("ZPOPMIN").arg(&inflight).query::<()>(c))?;
+        }
+    }
+
+    /// Registers a receive from `keys`; the backups to put back are those
+    /// of the keys no other thread of this process receives from.
+    fn start_receiving(&self, keys: Vec<String>) -> Receiving<'_> {
+        let mut active = self
+            .receiving
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let restore = keys
+            .iter()
+            .filter(|key| !active.contains_key(*key))
+            .cloned()
+            .collect();
+        for key in &keys {
+            *active.entry(key.clone()).or_default() += 1;
+        }
+        Receiving {
+            layer: self,
+            keys,
+            restore,
         }
     }
 
@@ -106,13 +161,13 @@ impl ChannelsRedisLayer {
     /// Restores the in-flight backups, then pops the oldest member of the
     /// first non-empty queue, waiting until `deadline` (`None`: for ever),
     /// and backs it up in flight.
-    fn pop(&self, keys: &[String], deadline: Option<Instant>) -> Result<Option<Popped>> {
+    fn pop(&self, receiving: &Receiving<'_>, deadline: Option<Instant>) -> Result<Option<Popped>> {
         self.pool.with_connection(|c| {
-            for key in keys {
+            for key in &receiving.restore {
                 let mut restore = self.scripts.restore_inflight.key(key);
                 restore.key(wire::inflight_key(key)).invoke::<()>(c)?;
             }
-            let popped = pop_until(c, keys, deadline)?;
+            let popped = pop_until(c, &receiving.keys, deadline)?;
             if let Some((key, member, score)) = &popped {
                 redis::cmd("ZADD")
                     .arg(wire::inflight_key(key))

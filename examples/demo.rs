@@ -112,8 +112,11 @@ fn chat(request: &Request) -> wsviews::Result<()> {
     let websocket = request
         .websocket()
         .expect("require_websocket gives a WebSocket");
-    let room = Group::new(format!("chat-{}", request.kwarg("room").unwrap_or("lobby")))
-        .event_type("chat.message");
+    // Any room name works: `chat-<room>` when that is a valid group name,
+    // else a valid name derived from it (`/chat/ünïcode`).
+    let room = request.kwarg("room").unwrap_or("lobby");
+    let room =
+        Group::new(wsviews::layers::safe_name(&format!("chat-{room}"))).event_type("chat.message");
     room.add(websocket)?;
     for message in websocket {
         if !message.is_text() {

@@ -6,7 +6,7 @@
 //! cargo run -- runserver [ADDR[:PORT]] [--multithreaded] [--max-message-size BYTES]
 //!                        [--cert PEM --key PEM] [--static-url /static/] [--static-dir static]
 //!                        [--nostatic] [-v 0..3]
-//!                        [--channel-layer URL] [--noworker]
+//!                        [--channel-layer URL] [--noworker] [--workers N]
 //! cargo run -- runworker [--threads N] [--only-channels CHANNEL...]
 //!                        [--exclude-channels CHANNEL...] [--channel-layer URL]
 //! ```
@@ -63,6 +63,7 @@ Options:
   -v, --verbosity N         0 errors only, 1 requests (default), 2 debug, 3 trace
   --channel-layer URL       memory:// (default), redis://host:port/db or channels-redis://host:port/db, shared with other processes
   --noworker                do not run consumers in this process (run them with runworker)
+  --workers N               consumer worker threads in this process (default 2)
   -h, --help                show this help
 
 RUST_LOG, when set, overrides --verbosity. SIGINT or SIGTERM stops the server gracefully.
@@ -259,6 +260,11 @@ mod tests {
         ]);
         assert_eq!(channels.channel_layer.as_deref(), Some("redis://h:1/0"));
         assert!(channels.noworker && !default.noworker);
+        assert_eq!(default.workers, 2);
+        assert_eq!(run(&["runserver", "--workers", "8"]).workers, 8);
+        for bad in ["0", "x"] {
+            assert!(parse_args(["runserver", "--workers", bad]).is_err());
+        }
     }
 
     #[test]

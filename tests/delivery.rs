@@ -316,3 +316,47 @@ fn a_blocking_send_gives_up_at_its_total_deadline() {
         server.handle().connection_count() == 0
     });
 }
+
+#[test]
+fn head_on_a_streamed_consumer_response_is_no_disconnect() {
+    use std::io::{BufReader, Write};
+    use wsviews::consumers::to_consumers;
+    use wsviews::layers::ChannelLayer;
+
+    init_test_log();
+    let layer: Arc<dyn ChannelLayer> = Arc::new(InMemoryLayer::new());
+    let config = ServerConfig::default().channel_layer(Arc::clone(&layer));
+    let server = TestServer::start_with_config(vec![path("stream", to_consumers())], config);
+    let next = |channel: &str| match layer.receive(&[channel], TIMEOUT).expect("receive") {
+        Some((_, message)) => message,
+        None => panic!("nothing on {channel}"),
+    };
+    let client = connect(server.addr());
+    let mut reader = BufReader::new(client.try_clone().expect("clone"));
+    (&client)
+        .write_all(b"HEAD /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    let request = next("http.request");
+    let reply = request["reply_channel"]
+        .as_str()
+        .expect("reply channel")
+        .to_owned();
+    let first = serde_json::json!({"status": 200, "content": "one", "more_content": true});
+    layer
+        .send(&reply, first.as_object().expect("object"))
+        .expect("send");
+    let response = wsviews::test::read_response(&mut reader, true).expect("response");
+    assert_eq!(response.status, 200);
+    // The next request on the connection is read only after the HEAD
+    // exchange ended: an `http.disconnect` would be on the layer by then.
+    (&client)
+        .write_all(b"GET /stream HTTP/1.1\r\nHost: x\r\n\r\n")
+        .expect("write");
+    assert_eq!(next("http.request")["method"], "GET");
+    assert_eq!(
+        layer
+            .receive(&["http.disconnect"], Duration::ZERO)
+            .expect("receive"),
+        None
+    );
+}

@@ -65,7 +65,9 @@ pub(crate) fn http_exchange(
     if !more_content(&first) {
         return response_from(&first, None);
     }
-    guard.complete = false;
+    // A HEAD response has no body: the client has it all once the head
+    // is written, so it did not leave early (no `http.disconnect`).
+    guard.complete = request.method().eq_ignore_ascii_case("HEAD");
     let stream = ResponseStream {
         current: Cursor::new(content_of(&first)),
         responses,

@@ -87,6 +87,7 @@ mod names;
 mod redis;
 #[cfg(any(feature = "redis", feature = "channels-redis"))]
 mod redis_pool;
+mod safe_name;
 
 #[cfg(feature = "channels-redis")]
 pub use self::channels_redis::ChannelsRedisLayer;
@@ -97,6 +98,7 @@ pub use config::LayerConfig;
 pub use default::{default_layer, set_default_layer};
 pub use memory::InMemoryLayer;
 pub use names::{process_prefix, MAX_MESSAGE_SIZE, MAX_NAME_LEN};
+pub use safe_name::safe_name;
 
 /// A message on a channel layer: a JSON map, such as
 /// `{"type": "chat.message", "text": "hello"}`.

@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::server::Server;
 use crate::urls::URLPattern;
 
-/// Worker threads `runserver` starts in its own process.
+/// Worker threads `runserver` starts in its own process by default.
 const IN_PROCESS_WORKERS: usize = 2;
 
 /// A parsed `runserver` command line.
@@ -44,6 +44,9 @@ pub struct RunServer {
     pub channel_layer: Option<String>,
     /// `--noworker`: run no consumers in the server process.
     pub noworker: bool,
+    /// `--workers N`: consumer worker threads in the server process
+    /// (default 2).
+    pub workers: usize,
 }
 
 pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
@@ -61,6 +64,7 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
         verbosity: 1,
         channel_layer: None,
         noworker: false,
+        workers: IN_PROCESS_WORKERS,
     };
     let mut addr_seen = false;
     let mut args = args.iter();
@@ -69,6 +73,7 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
             "-h" | "--help" => return Ok(Command::Help),
             "--multithreaded" => run.multithreaded = true,
             "--noworker" => run.noworker = true,
+            "--workers" => run.workers = count(arg, args.next())?,
             "--channel-layer" => run.channel_layer = Some(value_of(arg, args.next())?.to_owned()),
             "--max-message-size" => {
                 let value = value_of(arg, args.next())?;
@@ -177,7 +182,7 @@ impl RunServer {
         let _workers = match (self.noworker, channel_routing.is_empty()) {
             (false, false) => Some(
                 Worker::new(channel_routing)?
-                    .threads(IN_PROCESS_WORKERS)
+                    .threads(self.workers)
                     .spawn()?,
             ),
             _ => None,

@@ -97,7 +97,7 @@ impl Replies {
     /// Starts the listener thread for `layer`.
     pub fn start(layer: Arc<dyn ChannelLayer>) -> Result<Arc<Self>> {
         let replies = Arc::new(Replies {
-            inbox: layers::process_prefix("wsviews.reply.")?,
+            inbox: layer.new_inbox()?,
             layer,
             routes: Mutex::new(HashMap::new()),
             memberships: Memberships::default(),

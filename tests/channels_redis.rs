@@ -339,10 +339,23 @@ fn demo_chat_rooms_are_channels_groups() {
         std::thread::sleep(Duration::from_millis(5));
     }
     let members = layer.group_channels("chat-lobby").unwrap();
-    assert!(
-        members.iter().filter(|c| c.contains('!')).count() == 2,
-        "{members:?}"
-    );
+    // Reply channels look like channels_redis' own: specific.<hex>!<hex>.
+    let replies: Vec<&String> = members.iter().filter(|c| c.contains('!')).collect();
+    assert_eq!(replies.len(), 2, "{members:?}");
+    for reply in replies {
+        let (inbox, local) = reply
+            .strip_prefix("specific.")
+            .unwrap()
+            .split_once('!')
+            .unwrap();
+        assert_eq!((inbox.len(), local.len()), (32, 32), "{reply}");
+        assert!(
+            reply.len() < 100
+                && (inbox.to_owned() + local)
+                    .bytes()
+                    .all(|b| b.is_ascii_hexdigit())
+        );
+    }
     layer
         .send_group(
             "chat-lobby",

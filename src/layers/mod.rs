@@ -235,6 +235,19 @@ pub trait ChannelLayer: Send + Sync + Debug {
     /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
     fn session_delete(&self, key: &str) -> Result<()>;
 
+    /// A new process inbox (a name ending in `!`, see
+    /// [`process_prefix`]) for one server's reply channels: by default
+    /// `wsviews.reply.<random>!`; on the channels-redis layer
+    /// `specific.<32 hex digits>!`, so that reply channels look like
+    /// channels_redis' own (`specific.<hex>!<hex>`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidName`] if the layer cannot make one.
+    fn new_inbox(&self) -> Result<String> {
+        process_prefix("wsviews.reply.")
+    }
+
     /// The `"type"` of the WebSocket messages wsviews sends through this
     /// layer ([`Group::send`](crate::Group::send)), when the layer carries
     /// Django Channels 4 events (`{"type": ..., "text": ...}`, the

@@ -142,6 +142,10 @@ impl ChannelLayer for ChannelsRedisLayer {
             .with_connection(|c| redis::cmd("DEL").arg(&key).query(c))
     }
 
+    fn new_inbox(&self) -> Result<String> {
+        Ok(format!("specific.{}!", wire::random_hex()))
+    }
+
     fn event_type(&self) -> Option<&str> {
         Some(&self.event_type)
     }

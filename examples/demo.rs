@@ -21,6 +21,9 @@
 //! - `/private`: `require_websocket`; without the cookie `session=letmein`
 //!   the handshake is refused with `403` (an HTTP response, never a `101`);
 //!   with it, every text message is echoed.
+//! - `/ticker`: `require_websocket`; sends `tick 1`, `tick 2`, ... every
+//!   200 ms while no message arrives, and answers each text message with
+//!   `echo: <text>` at once, until the client closes.
 //!
 //! With `--channel-layer redis://127.0.0.1:6379/0`, demo processes sharing
 //! that Redis share their chat rooms. With `--channel-layer
@@ -30,10 +33,15 @@
 //! `{"type": "chat.message", "text": T}` sent to it reaches every member as
 //! the text frame T, and a member's text T is sent to it as that event.
 
+use std::time::Duration;
+
 use wsviews::{
-    accept_websocket, path, require_websocket, rohrpost, Group, HttpResponse, Message, Request,
-    URLPattern,
+    accept_websocket, path, require_websocket, rohrpost, Group, HttpResponse, Message, Received,
+    Request, URLPattern,
 };
+
+/// How long `/ticker` waits for a message before it ticks.
+const TICK: Duration = Duration::from_millis(200);
 
 /// The chat page: an input, a button and a log of what the room says.
 const CHAT_PAGE: &str = include_str!("chat_page.html");
@@ -95,6 +103,26 @@ fn private(request: &Request) -> wsviews::Result<HttpResponse> {
     Ok(HttpResponse::new(""))
 }
 
+/// Ticks while the client is quiet, echoes what it says: a game loop's
+/// shape, on `wait_timeout`.
+fn ticker(request: &Request) -> wsviews::Result<()> {
+    let websocket = request
+        .websocket()
+        .expect("require_websocket gives a WebSocket");
+    let mut ticks = 0u64;
+    loop {
+        match websocket.wait_timeout(TICK) {
+            Received::Message(Message::Text(text)) => websocket.send(format!("echo: {text}"))?,
+            Received::Message(_) => {}
+            Received::TimedOut => {
+                ticks += 1;
+                websocket.send(format!("tick {ticks}"))?;
+            }
+            Received::Closed => return Ok(()),
+        }
+    }
+}
+
 /// `ping`, `subscribe` and `unsubscribe`.
 fn rohrpost_registry() -> rohrpost::Registry {
     rohrpost::Registry::new()
@@ -142,6 +170,7 @@ fn urlpatterns() -> Vec<URLPattern> {
         path("", chat_page),
         path("chat/<str:room>", require_websocket(chat)),
         path("private", require_websocket(private)),
+        path("ticker", require_websocket(ticker)),
     ]
 }
 

@@ -7,7 +7,8 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer};
 use crate::websocket::{
-    ReadLimits, SlowClient, WritePolicy, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES,
+    KeepaliveSettings, ReadLimits, SlowClient, WritePolicy, DEFAULT_MAX_QUEUED_BYTES,
+    DEFAULT_MAX_QUEUED_MESSAGES,
 };
 
 /// Settings for a [`Server`](crate::Server), with a sane default for each.
@@ -228,13 +229,15 @@ impl ServerConfig {
         shutdown_timeout, get_shutdown_timeout: Duration
     );
     setter!(
-        /// Send a ping on an idle WebSocket this often; `None` turns keepalive
-        /// pings off. Defaults to `None`.
+        /// Ping a WebSocket that sent nothing for this long, however its view
+        /// reads (one timer thread per server does it); `None` turns
+        /// keepalive pings off. Defaults to `None` (`runserver`: 20 s).
         ping_interval, get_ping_interval: Option<Duration>
     );
     setter!(
         /// How long a pinged client has to answer before the connection is
-        /// closed with 1011. Defaults to 20 s.
+        /// closed with 1011 and shut down (the view's `wait` returns `None`,
+        /// sends fail, `close_reason()` is `TimedOut`). Defaults to 20 s.
         ping_timeout, get_ping_timeout: Duration
     );
     setter!(
@@ -351,8 +354,6 @@ impl ServerConfig {
             max_message: self.max_message_size,
             max_frame: self.max_frame_size,
             queue_bytes: self.read_queue_size,
-            ping_interval: self.ping_interval,
-            ping_timeout: self.ping_timeout,
         }
     }
 
@@ -365,6 +366,14 @@ impl ServerConfig {
             self.close_timeout,
             self.slow_client,
         )
+    }
+
+    /// The keepalive settings, if pings are on.
+    pub(crate) fn keepalive_settings(&self) -> Option<KeepaliveSettings> {
+        self.ping_interval.map(|interval| KeepaliveSettings {
+            interval,
+            timeout: self.ping_timeout,
+        })
     }
 
     /// Whether `origin` may open a WebSocket.

@@ -189,5 +189,6 @@ pub use server::{Server, ServerHandle, ShutdownHandle};
 pub use urls::{path, URLPattern};
 pub use views::{accept_websocket, require_websocket, IntoResponse, IntoView, View};
 pub use websocket::{
-    DeliveryStats, Message, Messages, Sender, Sent, SlowClient, TrySendError, WebSocket,
+    CloseReason, DeliveryStats, Message, Messages, Received, Sender, Sent, SlowClient,
+    TrySendError, WebSocket,
 };

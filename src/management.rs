@@ -4,6 +4,7 @@
 //!
 //! ```text
 //! cargo run -- runserver [ADDR[:PORT]] [--multithreaded] [--max-message-size BYTES]
+//!                        [--ping-interval SECS] [--ping-timeout SECS]
 //!                        [--cert PEM --key PEM] [--static-url /static/] [--static-dir static]
 //!                        [--nostatic] [-v 0..3]
 //!                        [--channel-layer URL] [--noworker] [--workers N]
@@ -16,6 +17,11 @@
 //! as Django's old development server did; an open WebSocket then makes other
 //! requests wait, and a warning says so.
 //!
+//! - **Keepalive**: every open WebSocket silent for `--ping-interval`
+//!   seconds (default 20, as daphne; `0` turns pings off) is pinged, and
+//!   closed with 1011 if it then stays silent for `--ping-timeout` seconds
+//!   (default 20), so a client that vanished without closing (a laptop
+//!   lid, a dropped network) is gone within 40 s, however the view reads.
 //! - **HTTPS and `wss://`**: `--cert` and `--key` name PEM files (needs the
 //!   `tls` feature).
 //! - **Static files**: when `./static` exists it is served at `/static/`, as
@@ -39,7 +45,7 @@ mod runserver;
 mod runworker;
 
 use runserver::parse_runserver;
-pub use runserver::RunServer;
+pub use runserver::{RunServer, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT};
 use runworker::parse_runworker;
 pub use runworker::RunWorker;
 
@@ -56,6 +62,8 @@ Options:
   --max-message-size BYTES  largest WebSocket message accepted (default 1048576)
   --max-connections N       most connections served at once (default 10000)
   --max-connections-per-ip N  most connections from one client address (default 1000)
+  --ping-interval SECS      ping a WebSocket silent this long; 0 turns keepalive off (default 20)
+  --ping-timeout SECS       close a pinged WebSocket silent this long after the ping (default 20)
   --cert PEM --key PEM      serve HTTPS and wss:// with this certificate chain and key (feature `tls`)
   --static-url URL          URL prefix of the static files (default /static/)
   --static-dir DIR          directory of the static files, served if it exists (default static)
@@ -221,6 +229,7 @@ fn describe(error: &Error) -> String {
 mod tests {
     use super::*;
     use std::path::PathBuf;
+    use std::time::Duration;
 
     fn run(args: &[&str]) -> RunServer {
         match parse_args(args).unwrap() {
@@ -252,6 +261,17 @@ mod tests {
         assert_eq!(full.config().get_max_connections_per_ip(), 300);
         assert_eq!(default.config().get_max_connections_per_ip(), 1_000);
         assert_eq!(run(&["runserver", "[::1]:80"]).addr, "[::1]:80");
+        let seconds = Duration::from_secs;
+        assert_eq!(default.config().get_ping_interval(), Some(seconds(20)));
+        assert_eq!(default.config().get_ping_timeout(), seconds(20));
+        let pings = run(&["runserver", "--ping-interval", "0.5", "--ping-timeout", "3"]);
+        assert_eq!(
+            pings.config().get_ping_interval(),
+            Some(Duration::from_millis(500))
+        );
+        assert_eq!(pings.config().get_ping_timeout(), seconds(3));
+        let off = run(&["runserver", "--ping-interval", "0"]);
+        assert_eq!(off.config().get_ping_interval(), None);
         let channels = run(&[
             "runserver",
             "--channel-layer",
@@ -319,6 +339,10 @@ mod tests {
             &["runserver", "--verbosity"],
             &["runserver", "--static-dir"],
             &["runserver", "--channel-layer"],
+            &["runserver", "--ping-interval", "soon"],
+            &["runserver", "--ping-interval", "-1"],
+            &["runserver", "--ping-timeout", "0"],
+            &["runserver", "--ping-timeout"],
         ] {
             assert!(parse_args(bad).is_err(), "{bad:?}");
         }

@@ -19,7 +19,7 @@ use crate::replies::Replies;
 
 use crate::socket::Acceptor;
 use crate::urls::{URLPattern, URLResolver};
-use crate::websocket::{DeliveryStats, WritePolicy};
+use crate::websocket::{DeliveryStats, Keepalive, WritePolicy};
 
 /// Pending connections the kernel queues before `accept`.
 const LISTEN_BACKLOG: i32 = 1024;
@@ -34,6 +34,8 @@ pub(crate) struct ServerState {
     pub replies: Arc<Replies>,
     /// The write-side bounds of WebSockets, and the delivery counters.
     pub write_policy: Arc<WritePolicy>,
+    /// Keepalive pings for the open WebSockets, if `ping_interval` is set.
+    pub keepalive: Option<Keepalive>,
     acceptor: Acceptor,
     stopping: AtomicBool,
     refusals: RefusalLog,
@@ -112,6 +114,7 @@ impl Server {
         let replies = Replies::start(config.get_channel_layer())?;
         let state = ServerState {
             write_policy: Arc::new(config.write_policy()),
+            keepalive: config.keepalive_settings().map(Keepalive::new),
             config,
             urls,
             local_addr,

@@ -14,7 +14,7 @@ use crate::registry::Marker;
 use crate::server::ServerState;
 use crate::socket::Socket;
 use crate::views::{call_view, View};
-use crate::websocket::{Open, OpeningState, ReplyChannel, Sender, ViewEvents};
+use crate::websocket::{Open, Opened, OpeningState, Registration};
 
 /// Completes a handshake on the connection's socket when the view first
 /// uses its WebSocket.
@@ -33,9 +33,8 @@ impl Open for Opener {
     fn open(
         self: Box<Self>,
         protocol: Option<&str>,
-        sender: &Sender,
-        _events: Arc<ViewEvents>,
-    ) -> io::Result<Option<ReplyChannel>> {
+        registration: Registration,
+    ) -> io::Result<Opened> {
         write_switching(&self.stream, &self.accept, protocol)?;
         log::info!(target: "wsviews::access", "\"{}\" 101 -", self.line);
         if !self.state.config.multithreaded {
@@ -44,13 +43,17 @@ impl Open for Opener {
                 self.peer
             );
         }
+        let Registration {
+            sender, watched, ..
+        } = registration;
         self.marker.set_websocket(sender.clone());
         // No reply channel yet: the WebSocket gets one from the server when
         // something needs it (see `WebSocket::reply`); most sessions never do.
         if self.state.stopping() {
             let _ = sender.close(1001, "server shutting down");
         }
-        Ok(None)
+        let watch = self.state.keepalive.as_ref().map(|k| k.watch(watched));
+        Ok(Opened { reply: None, watch })
     }
 }
 

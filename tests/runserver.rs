@@ -244,3 +244,61 @@ fn cookbook_session_cookie_refuses_anonymous_websockets_with_401() {
     socket.send(WsMessage::text("hi")).unwrap();
     assert_eq!(socket.read().unwrap(), WsMessage::text("ada said hi"));
 }
+
+#[test]
+fn ticker_route_ticks_while_quiet_and_echoes_at_once() {
+    let demo = App::server("demo", &["--multithreaded"]);
+    let mut socket = ws(&demo, "/ticker");
+    assert_eq!(socket.read().unwrap(), WsMessage::text("tick 1"));
+    assert_eq!(socket.read().unwrap(), WsMessage::text("tick 2"));
+    socket.send(WsMessage::text("hello")).unwrap();
+    // A tick may have been on its way; the echo comes before the next one.
+    let mut next = socket.read().unwrap();
+    if next == WsMessage::text("tick 3") {
+        next = socket.read().unwrap();
+    }
+    assert_eq!(next, WsMessage::text("echo: hello"));
+    let tick = socket.read().unwrap();
+    assert!(tick.to_text().unwrap().starts_with("tick "), "{tick:?}");
+    let normal = tungstenite::protocol::CloseFrame {
+        code: 1000.into(),
+        reason: "".into(),
+    };
+    socket.close(Some(normal)).unwrap();
+    while socket.read().is_ok() {}
+    let session = demo.wait_for_log("WebSocket /ticker closed after", TIMEOUT);
+    assert!(session.contains("close code 1000"), "{session}");
+}
+
+#[test]
+fn ping_flags_drop_a_silent_client() {
+    let demo = App::server(
+        "demo",
+        &[
+            "--multithreaded",
+            "--ping-interval",
+            "0.2",
+            "--ping-timeout",
+            "0.2",
+        ],
+    );
+    let stream = raw_websocket(demo.addr(), "/echo");
+    let mut opcodes = Vec::new();
+    while let Some((_, opcode, _)) = read_server_frame(&stream) {
+        opcodes.push(opcode);
+    }
+    assert_eq!(opcodes, [0x9, 0x8], "a ping, then the close");
+    demo.wait_for_log("no answer to a keepalive ping", TIMEOUT);
+    let session = demo.wait_for_log("WebSocket /echo closed after", TIMEOUT);
+    assert!(session.contains("close code 1011"), "{session}");
+
+    let help = Command::new(example_binary("demo"))
+        .args(["runserver", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    assert!(
+        help.contains("--ping-interval SECS") && help.contains("(default 20)"),
+        "{help}"
+    );
+}

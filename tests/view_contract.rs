@@ -11,11 +11,12 @@ mod support;
 use std::io::{BufReader, Write};
 use std::net::TcpStream;
 use std::sync::{mpsc, Mutex};
+use std::time::Duration;
 
 use support::*;
 use wsviews::{
-    accept_websocket, path, require_websocket, HttpResponse, Message, Request, ServerConfig,
-    URLPattern,
+    accept_websocket, path, require_websocket, CloseReason, HttpResponse, Message, Received,
+    Request, ServerConfig, URLPattern,
 };
 
 /// `/refuse`: 401 without touching the socket; `/close-first`: closes before
@@ -225,7 +226,7 @@ fn sending_to_a_client_that_left_is_connection_closed_and_logged_at_debug() {
     );
     // Leave with a reset, as a crashed client or a dropped network does.
     socket2::SockRef::from(&stream)
-        .set_linger(Some(std::time::Duration::ZERO))
+        .set_linger(Some(Duration::ZERO))
         .expect("linger 0");
     drop(stream);
     left_tx.send(()).expect("signal");
@@ -285,4 +286,167 @@ fn a_single_threaded_server_closes_http_connections_after_each_response() {
     assert_eq!(read_to_close(&keep_alive), b"", "the server closed");
     // The next client is served at once: nobody holds the only thread.
     assert_eq!(server.get("/plain").text(), "plain");
+}
+
+/// `/ticks`: counts `wait_timeout` timeouts as ticks, echoes messages, and
+/// reports how the WebSocket ended once it is closed.
+fn ticks_view(report: mpsc::Sender<(u32, Option<CloseReason>)>) -> URLPattern {
+    let report = Mutex::new(report);
+    path(
+        "ticks",
+        require_websocket(move |request: &Request| -> wsviews::Result<()> {
+            let websocket = request.websocket().expect("a WebSocket");
+            let mut ticks = 0;
+            loop {
+                match websocket.wait_timeout(Duration::from_millis(30)) {
+                    Received::Message(message) => websocket.send(format!("echo: {message}"))?,
+                    Received::TimedOut => {
+                        ticks += 1;
+                        websocket.send(format!("tick {ticks}"))?;
+                    }
+                    Received::Closed => break,
+                }
+            }
+            assert!(websocket.is_closed());
+            let sent = report
+                .lock()
+                .expect("lock")
+                .send((ticks, websocket.close_reason()));
+            sent.expect("report");
+            Ok(())
+        }),
+    )
+}
+
+#[test]
+fn wait_timeout_tells_a_message_from_a_timeout_from_the_end() {
+    capture_log::install();
+    let (tx, rx) = mpsc::channel();
+    let server = TestServer::start(vec![ticks_view(tx)]);
+    let mut ws = server.websocket("/ticks");
+    assert_eq!(ws.recv(), Some("tick 1".into()));
+    assert_eq!(ws.recv(), Some("tick 2".into()));
+    ws.send("hello");
+    let echo = std::iter::from_fn(|| ws.recv())
+        .find(|m| !m.to_string().starts_with("tick "))
+        .expect("the echo");
+    assert_eq!(echo, Message::from("echo: hello"));
+    let frame = tungstenite::protocol::CloseFrame {
+        code: 4001.into(),
+        reason: "bye now".into(),
+    };
+    ws.inner().close(Some(frame)).expect("close");
+    while ws.recv().is_some() {}
+    let (ticks, reason) = rx.recv_timeout(TIMEOUT).expect("the view's report");
+    assert!(ticks >= 2, "{ticks}");
+    assert_eq!(
+        reason,
+        Some(CloseReason::Client {
+            code: 4001,
+            reason: "bye now".into()
+        })
+    );
+}
+
+#[test]
+fn close_reason_says_reset_and_server_closes() {
+    capture_log::install();
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let server = TestServer::start(vec![path(
+        "end/<str:how>",
+        require_websocket(move |request: &Request| {
+            let websocket = request.websocket().expect("a WebSocket");
+            assert_eq!(websocket.close_reason(), None);
+            websocket.accept().expect("accepted");
+            if request.kwarg("how") == Some("server") {
+                websocket.close_with(4002, "enough").expect("close");
+            }
+            while websocket.wait().is_some() {}
+            let read_after_end = websocket.read();
+            let waited = websocket.wait_timeout(Duration::from_secs(5));
+            let report = (websocket.close_reason(), read_after_end, waited);
+            tx.lock().expect("lock").send(report).expect("report");
+        }),
+    )]);
+
+    let stream = raw_websocket(server.addr(), "/end/reset");
+    socket2::SockRef::from(&stream)
+        .set_linger(Some(Duration::ZERO))
+        .expect("linger 0");
+    drop(stream);
+    let (reason, read, waited) = rx.recv_timeout(TIMEOUT).expect("report");
+    assert_eq!(reason, Some(CloseReason::Reset));
+    assert_eq!((read, waited), (None, Received::Closed));
+
+    let mut ws = server.websocket("/end/server");
+    assert_eq!(ws.recv(), None);
+    assert_eq!(ws.close_code(), Some(4002));
+    drop(ws);
+    let (reason, _, _) = rx.recv_timeout(TIMEOUT).expect("report");
+    assert_eq!(reason, Some(CloseReason::Server { code: 4002 }));
+    assert_eq!(CloseReason::Reset.code(), 1006);
+}
+
+#[test]
+fn read_never_blocks_and_is_closed_follows_the_reader() {
+    capture_log::install();
+    let (tx, rx) = mpsc::channel();
+    let tx = Mutex::new(tx);
+    let (go_tx, go_rx) = mpsc::channel::<()>();
+    let go_rx = Mutex::new(go_rx);
+    let server = TestServer::start(vec![path(
+        "poll",
+        require_websocket(move |request: &Request| {
+            let websocket = request.websocket().expect("a WebSocket");
+            let started = std::time::Instant::now();
+            let nothing = websocket.read();
+            let quick = started.elapsed() < Duration::from_secs(1);
+            websocket.send("ready").expect("send");
+            go_rx.lock().expect("lock").recv().expect("go");
+            // A polling view: read() returns at once, a message once it is
+            // there, and is_closed() turns true once read() saw the close.
+            let deadline = started + Duration::from_secs(5);
+            let message = poll(|| websocket.read(), deadline);
+            let closed = poll(
+                || {
+                    assert_eq!(websocket.read(), None);
+                    websocket.is_closed().then_some(())
+                },
+                deadline,
+            );
+            let report = (nothing, quick, message, websocket.read(), closed.is_some());
+            tx.lock().expect("lock").send(report).expect("report");
+        }),
+    )]);
+    let stream = raw_websocket(server.addr(), "/poll");
+    assert_eq!(
+        read_server_frame(&stream).map(|f| f.2),
+        Some(b"ready".to_vec())
+    );
+    (&stream)
+        .write_all(&client_frame(true, 0x1, b"polled"))
+        .expect("send");
+    (&stream)
+        .write_all(&client_frame(true, 0x8, &1000u16.to_be_bytes()))
+        .expect("close");
+    go_tx.send(()).expect("go");
+    let (nothing, quick, message, end, closed) = rx.recv_timeout(TIMEOUT).expect("report");
+    assert_eq!((nothing, quick), (None, true));
+    assert_eq!(message, Some("polled".into()));
+    assert_eq!((end, closed), (None, true));
+}
+
+/// What a polling view does: asks `check` every few milliseconds until it
+/// gives something or `deadline` passes.
+fn poll<T>(mut check: impl FnMut() -> Option<T>, deadline: std::time::Instant) -> Option<T> {
+    loop {
+        if let Some(value) = check() {
+            return Some(value);
+        }
+        if std::time::Instant::now() > deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

@@ -1,6 +1,7 @@
 //! `runserver`: its command line and running it.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use super::runworker::{use_channel_layer, value_of};
 use super::{Command, UsageError};
@@ -12,6 +13,14 @@ use crate::urls::URLPattern;
 
 /// Worker threads `runserver` starts in its own process by default.
 const IN_PROCESS_WORKERS: usize = 2;
+
+/// `runserver`'s keepalive ping interval unless `--ping-interval` says
+/// otherwise (daphne's default).
+pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
+
+/// `runserver`'s keepalive ping timeout unless `--ping-timeout` says
+/// otherwise.
+pub const DEFAULT_PING_TIMEOUT: Duration = Duration::from_secs(20);
 
 /// A parsed `runserver` command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +56,13 @@ pub struct RunServer {
     /// `--workers N`: consumer worker threads in the server process
     /// (default 2).
     pub workers: usize,
+    /// `--ping-interval SECS`: ping a WebSocket silent this long; `None`
+    /// (`--ping-interval 0`) turns keepalive off. Defaults to
+    /// [`DEFAULT_PING_INTERVAL`], 20 s.
+    pub ping_interval: Option<Duration>,
+    /// `--ping-timeout SECS`: close a pinged WebSocket (1011) silent this
+    /// long after the ping. Defaults to [`DEFAULT_PING_TIMEOUT`], 20 s.
+    pub ping_timeout: Duration,
 }
 
 pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
@@ -65,6 +81,8 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
         channel_layer: None,
         noworker: false,
         workers: IN_PROCESS_WORKERS,
+        ping_interval: Some(DEFAULT_PING_INTERVAL),
+        ping_timeout: DEFAULT_PING_TIMEOUT,
     };
     let mut addr_seen = false;
     let mut args = args.iter();
@@ -88,6 +106,16 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
             "--max-connections-per-ip" => {
                 run.max_connections_per_ip = Some(count(arg, args.next())?);
             }
+            "--ping-interval" => {
+                let interval = seconds(arg, args.next())?;
+                run.ping_interval = (!interval.is_zero()).then_some(interval);
+            }
+            "--ping-timeout" => match seconds(arg, args.next())? {
+                timeout if timeout.is_zero() => {
+                    return Err(UsageError("--ping-timeout must be more than 0".into()))
+                }
+                timeout => run.ping_timeout = timeout,
+            },
             "--cert" => run.cert = Some(value_of(arg, args.next())?.into()),
             "--key" => run.key = Some(value_of(arg, args.next())?.into()),
             "--static-url" => run.static_url = value_of(arg, args.next())?.to_owned(),
@@ -121,6 +149,16 @@ fn count(arg: &str, value: Option<&String>) -> Result<usize, UsageError> {
     }
 }
 
+/// A duration in seconds (`20`, `0.5`) given as the value of option `arg`.
+fn seconds(arg: &str, value: Option<&String>) -> Result<Duration, UsageError> {
+    let value = value_of(arg, value)?;
+    value
+        .parse::<f64>()
+        .ok()
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| UsageError(format!("{arg}: {value:?} is not a number of seconds")))
+}
+
 fn verbosity(value: &str) -> Result<u8, UsageError> {
     match value.parse() {
         Ok(level @ 0..=3) => Ok(level),
@@ -142,7 +180,10 @@ fn normalize_addr(addr: &str) -> String {
 impl RunServer {
     /// The server configuration this command line asks for.
     pub fn config(&self) -> ServerConfig {
-        let mut config = ServerConfig::default().multithreaded(self.multithreaded);
+        let mut config = ServerConfig::default()
+            .multithreaded(self.multithreaded)
+            .ping_interval(self.ping_interval)
+            .ping_timeout(self.ping_timeout);
         if let Some(max) = self.max_message_size {
             config = config.max_message_size(max).max_frame_size(max);
         }

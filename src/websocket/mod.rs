@@ -1,8 +1,10 @@
 //! The WebSocket object a view receives, with django-websocket's methods.
 
 mod delivery;
+mod ending;
 mod events;
 mod frames;
+mod keepalive;
 mod message;
 mod opening;
 mod outbox;
@@ -10,39 +12,44 @@ pub(crate) mod reader;
 mod validate;
 mod writer;
 
-use std::cell::{OnceCell, RefCell};
+use std::cell::{Cell, OnceCell, RefCell};
 use std::fmt;
-use std::net::Shutdown;
-
-use crate::socket::Socket;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 pub use delivery::{DeliveryStats, SlowClient};
 pub(crate) use delivery::{WritePolicy, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES};
+pub use ending::{CloseReason, Received};
 pub(crate) use events::ViewEvents;
+pub(crate) use keepalive::{Keepalive, Settings as KeepaliveSettings, Watch};
 pub use message::Message;
-pub(crate) use opening::{Open, OpeningState, ReplyChannel};
+pub(crate) use opening::{Open, Opened, OpeningState, Registration};
 pub(crate) use outbox::{Delivery, Outcome};
 pub(crate) use writer::data_frame;
 pub use writer::{Sender, Sent, TrySendError};
 
 use crate::error::{Error, Result};
 use crate::layers::ChannelLayer;
-use frames::{FrameReader, Mode};
+use crate::socket::Socket;
+use frames::FrameReader;
+use keepalive::{Liveness, Watched};
 use opening::Opening;
 use reader::Inbound;
-pub(crate) use reader::{Ended, ReadLimits};
+pub(crate) use reader::ReadLimits;
 use writer::Shared;
 
 /// A WebSocket, as django-websocket's `request.websocket`.
 ///
 /// The view's own thread reads the socket: [`wait`](Self::wait) blocks for the
-/// next message, [`read`](Self::read) never blocks, and iterating yields every
-/// message until the client closes. Any thread may send through a
-/// [`Sender`]. Pings are answered and close frames handled whenever the view
-/// waits, reads or sends. When the view returns, the server closes the
-/// WebSocket with 1000 (1011 if the view panicked).
+/// next message, [`wait_timeout`](Self::wait_timeout) for at most a while,
+/// [`read`](Self::read) never blocks, and iterating yields every message
+/// until the client closes; [`close_reason`](Self::close_reason) then says
+/// why it ended. Any thread may send through a [`Sender`]. Pings are
+/// answered and close frames handled whenever the view waits, reads or
+/// sends; with the server's `ping_interval` set, keepalive pings go out and
+/// a silent client is dropped however the view reads (even if it only
+/// sends). When the view returns, the server closes the WebSocket with 1000
+/// (1011 if the view panicked).
 ///
 /// # The handshake completes when the view first uses the socket
 ///
@@ -73,8 +80,11 @@ use writer::Shared;
 /// let view = require_websocket(echo);
 /// ```
 pub struct WebSocket {
-    inbound: RefCell<Inbound>,
+    /// The read side: the view's thread reads it, and the keepalive timer
+    /// when the view is not reading.
+    inbound: Arc<Mutex<Inbound>>,
     shared: Arc<Shared>,
+    live: Arc<Liveness>,
     opening: RefCell<Opening>,
     /// The subprotocols the client offered, in its order of preference.
     offered: Vec<String>,
@@ -82,7 +92,9 @@ pub struct WebSocket {
     default_protocol: Option<String>,
     /// The subprotocol agreed on, once accepted with one.
     protocol: OnceCell<String>,
-    last_poll: RefCell<Instant>,
+    last_poll: Cell<Instant>,
+    /// The keepalive's hold on this WebSocket, from accept to the end.
+    watch: OnceCell<Watch>,
     /// The server's reply channels, which give this WebSocket one on first
     /// need (most sessions never need one).
     hub: Option<Arc<dyn ReplyHub>>,
@@ -129,18 +141,26 @@ pub(crate) struct Handshake {
 impl WebSocket {
     pub(crate) fn new(stream: Arc<Socket>, limits: ReadLimits, handshake: Handshake) -> Self {
         let frames = FrameReader::new(Arc::clone(&stream), handshake.buffered);
+        let live = Arc::new(Liveness::new());
         WebSocket {
-            inbound: RefCell::new(Inbound::new(frames, limits)),
+            inbound: Arc::new(Mutex::new(Inbound::new(frames, limits, Arc::clone(&live)))),
             shared: Shared::new(stream, handshake.policy),
+            live,
             opening: RefCell::new(Opening::Pending(handshake.opener)),
             offered: handshake.offered,
             default_protocol: handshake.default_protocol,
             protocol: OnceCell::new(),
-            last_poll: RefCell::new(Instant::now()),
+            last_poll: Cell::new(Instant::now()),
+            watch: OnceCell::new(),
             hub: handshake.hub,
             reply: OnceCell::new(),
             events: Arc::default(),
         }
+    }
+
+    /// The read side, for the view's thread.
+    fn lock_inbound(&self) -> MutexGuard<'_, Inbound> {
+        self.inbound.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Completes the opening handshake now: the client gets its `101` with
@@ -206,21 +226,32 @@ impl WebSocket {
             }
         };
         let protocol = protocol.or(self.default_protocol.as_deref());
-        match opener.open(protocol, &self.new_sender(), self.view_events()) {
-            Ok(reply) => {
+        let registration = Registration {
+            sender: self.new_sender(),
+            watched: Watched {
+                inbound: Arc::clone(&self.inbound),
+                shared: Arc::clone(&self.shared),
+                live: Arc::clone(&self.live),
+            },
+        };
+        match opener.open(protocol, registration) {
+            Ok(opened) => {
                 *self.opening.borrow_mut() = Opening::Open;
                 if let Some(protocol) = protocol {
                     let _ = self.protocol.set(protocol.to_owned());
                 }
-                if let Some((_, channel)) = reply {
+                if let Some((_, channel)) = opened.reply {
                     self.set_reply(channel);
+                }
+                if let Some(watch) = opened.watch {
+                    let _ = self.watch.set(watch);
                 }
                 Ok(())
             }
             Err(e) => {
                 log::debug!("handshake reply not sent: {e}");
                 self.shared.lock().broken = true;
-                self.inbound.borrow_mut().set_dropped();
+                self.lock_inbound().set_dropped();
                 Err(Error::ConnectionClosed)
             }
         }
@@ -238,7 +269,47 @@ impl WebSocket {
         if !self.use_socket() {
             return None;
         }
-        self.inbound.borrow_mut().next(Mode::Blocking, &self.shared)
+        self.lock_inbound().next_until(None, &self.shared)
+    }
+
+    /// Blocks until the client sends a message, for at most `timeout`:
+    /// [`Received::Message`], [`Received::TimedOut`] if nothing came in time
+    /// (the WebSocket stays open), or [`Received::Closed`] once it is closed.
+    /// The loop of a game or a ticker:
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use wsviews::{Received, Request};
+    ///
+    /// fn ticker(request: &Request) -> wsviews::Result<()> {
+    ///     let websocket = request.websocket().expect("require_websocket gives one");
+    ///     let mut ticks = 0;
+    ///     loop {
+    ///         match websocket.wait_timeout(Duration::from_millis(200)) {
+    ///             Received::Message(message) => websocket.send(format!("echo: {message}"))?,
+    ///             Received::TimedOut => {
+    ///                 ticks += 1;
+    ///                 websocket.send(format!("tick {ticks}"))?;
+    ///             }
+    ///             Received::Closed => return Ok(()),
+    ///         }
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// Accepts the handshake first if need be.
+    pub fn wait_timeout(&self, timeout: Duration) -> Received {
+        if !self.use_socket() {
+            return Received::Closed;
+        }
+        let deadline = Instant::now().checked_add(timeout);
+        let mut inbound = self.lock_inbound();
+        match inbound.next_until(deadline, &self.shared) {
+            Some(message) => Received::Message(message),
+            None if inbound.ended().is_some() || self.live.timed_out() => Received::Closed,
+            None if self.shared.is_closed() => Received::Closed,
+            None => Received::TimedOut,
+        }
     }
 
     /// A message the client has already sent, or `None` at once if there is
@@ -248,9 +319,7 @@ impl WebSocket {
         if !self.use_socket() {
             return None;
         }
-        self.inbound
-            .borrow_mut()
-            .next(Mode::NonBlocking, &self.shared)
+        self.lock_inbound().next_now(&self.shared)
     }
 
     /// The number of messages received and queued (django-websocket's
@@ -261,7 +330,7 @@ impl WebSocket {
         if !self.use_socket() {
             return 0;
         }
-        let mut inbound = self.inbound.borrow_mut();
+        let mut inbound = self.lock_inbound();
         inbound.poll(&self.shared);
         inbound.queued()
     }
@@ -332,14 +401,17 @@ impl WebSocket {
         self.shared.close(Some(code), reason).map(drop)
     }
 
-    /// Whether the WebSocket is closed: either side sent a close frame or the
-    /// connection dropped (or the handshake was refused).
+    /// Whether the WebSocket is closed: either side sent a close frame, the
+    /// connection dropped or went silent past the keepalive timeout (or the
+    /// handshake was refused). True as soon as the reader has seen the end.
     pub fn is_closed(&self) -> bool {
         match self.opening_state() {
             OpeningState::Pending => false,
             OpeningState::Refused | OpeningState::Failed => true,
             OpeningState::Open => {
-                self.shared.is_closed() || self.inbound.borrow().ended().is_some()
+                self.shared.is_closed()
+                    || self.live.timed_out()
+                    || self.lock_inbound().ended().is_some()
             }
         }
     }
@@ -459,52 +531,9 @@ impl WebSocket {
 
     /// Answers pings and notices closes while a view only sends.
     fn poll_control(&self) {
-        let mut last = self.last_poll.borrow_mut();
-        if last.elapsed() >= POLL_ON_SEND_EVERY {
-            *last = Instant::now();
-            self.inbound.borrow_mut().poll(&self.shared);
-        }
-    }
-
-    /// Ends the session after the view returned: closes with `code` unless a
-    /// close was already sent, waits up to `timeout` for the client's close,
-    /// then closes the TCP connection.
-    pub(crate) fn finish(&self, code: u16, timeout: Duration) -> SessionEnd {
-        self.leave_groups();
-        let deadline = Instant::now() + timeout;
-        let _ = self.shared.close(Some(code), "");
-        let mut inbound = self.inbound.borrow_mut();
-        inbound.drain_until_closed(&self.shared, deadline);
-        // Our close frame (an answer to the client's, say) may still wait.
-        let wire = self.shared.stream().wire();
-        let _ = wire.wait_written(wire.written() + wire.backlog() as u64, Some(deadline));
-        let _ = self.shared.stream().shutdown(Shutdown::Both);
-        SessionEnd {
-            messages_in: inbound.messages_in,
-            messages_out: self.shared.messages_out(),
-            sent: self.shared.close_sent(),
-            ended: inbound.ended(),
-        }
-    }
-}
-
-/// What a finished WebSocket session did, for the access log.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SessionEnd {
-    pub messages_in: u64,
-    pub messages_out: u64,
-    pub sent: Option<u16>,
-    pub ended: Option<Ended>,
-}
-
-impl SessionEnd {
-    /// The close code that ended the session, as a client would report it.
-    pub fn close_code(&self) -> u16 {
-        match (self.ended, self.sent) {
-            (Some(Ended::Failed(code)), _) => code,
-            (_, Some(code)) => code,
-            (Some(Ended::ClosedByClient(code)), None) => code.unwrap_or(1005),
-            _ => 1006,
+        if self.last_poll.get().elapsed() >= POLL_ON_SEND_EVERY {
+            self.last_poll.set(Instant::now());
+            self.lock_inbound().poll(&self.shared);
         }
     }
 }

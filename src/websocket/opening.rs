@@ -5,28 +5,44 @@
 use std::io;
 use std::sync::Arc;
 
-use super::events::ViewEvents;
+use super::keepalive::{Watch, Watched};
 use super::writer::Sender;
 use crate::layers::ChannelLayer;
 
 /// A reply channel: the layer it lives on and its name.
 pub(crate) type ReplyChannel = (Arc<dyn ChannelLayer>, String);
 
+/// What an open WebSocket is registered with.
+#[derive(Debug)]
+pub(crate) struct Registration {
+    /// For shutdown's 1001.
+    pub sender: Sender,
+    /// For the keepalive timer.
+    pub watched: Watched,
+}
+
+/// What the registrations gave the WebSocket.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// A reply channel made at once (most are made on first need).
+    pub reply: Option<ReplyChannel>,
+    /// The keepalive's hold, if the server pings.
+    pub watch: Option<Watch>,
+}
+
 /// Completes an opening handshake; the connection layer implements it (it
-/// owns the socket's registrations: shutdown, reply channel, keepalive).
+/// owns the socket's registrations: shutdown, keepalive).
 pub(crate) trait Open: Send {
     /// Writes the `101` agreeing on `protocol`, then registers the open
-    /// WebSocket, whose writers share `sender` and whose view takes the
-    /// reply channel's `events`; returns its reply channel, if it got one.
+    /// WebSocket.
     ///
     /// # Errors
     /// The write's error: the client is gone.
     fn open(
         self: Box<Self>,
         protocol: Option<&str>,
-        sender: &Sender,
-        events: Arc<ViewEvents>,
-    ) -> io::Result<Option<ReplyChannel>>;
+        registration: Registration,
+    ) -> io::Result<Opened>;
 }
 
 /// Where a WebSocket is in its opening handshake.

@@ -2,32 +2,37 @@
 //! check of RFC 6455 and the close codes they lead to.
 
 use std::collections::VecDeque;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
 use tungstenite::protocol::frame::FrameHeader;
 
 use super::frames::{FrameError, FrameLimit, FrameReader, Mode, RawFrame};
+use super::keepalive::Liveness;
 use super::message::Message;
 use super::validate::{check_utf8, parse_close, utf8_valid_prefix};
 use super::writer::Shared;
 use crate::http::stream::is_timeout;
 
-/// Limits and timers of one WebSocket's read side.
+/// Limits of one WebSocket's read side.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct ReadLimits {
     pub max_message: usize,
     pub max_frame: usize,
     pub queue_bytes: usize,
-    pub ping_interval: Option<Duration>,
-    pub ping_timeout: Duration,
 }
 
 /// Why reading stopped for good.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Ended {
-    /// The client sent a close frame (with this code, if any).
-    ClosedByClient(Option<u16>),
+    /// The client sent a close frame, with this code (if any) and reason;
+    /// `by_client` unless it answered a close we had sent.
+    Closed {
+        code: Option<u16>,
+        reason: String,
+        by_client: bool,
+    },
     /// We closed because the client broke the protocol, with this code.
     Failed(u16),
     /// The TCP connection ended without a close handshake.
@@ -57,12 +62,12 @@ pub(crate) struct Inbound {
     /// The read timeout last set on the socket; `None` until the first set
     /// (the socket still has the request head's timeout then).
     timeout: Option<Option<Duration>>,
-    pinged_at: Option<Instant>,
+    live: Arc<Liveness>,
     pub messages_in: u64,
 }
 
 impl Inbound {
-    pub fn new(frames: FrameReader, limits: ReadLimits) -> Self {
+    pub fn new(frames: FrameReader, limits: ReadLimits, live: Arc<Liveness>) -> Self {
         Inbound {
             frames,
             limits,
@@ -72,14 +77,14 @@ impl Inbound {
             queued_bytes: 0,
             ended: None,
             timeout: None,
-            pinged_at: None,
+            live,
             messages_in: 0,
         }
     }
 
     /// Why reading stopped, if it did.
-    pub fn ended(&self) -> Option<Ended> {
-        self.ended
+    pub fn ended(&self) -> Option<&Ended> {
+        self.ended.as_ref()
     }
 
     /// The connection ended before the WebSocket opened.
@@ -92,20 +97,44 @@ impl Inbound {
         self.queue.len()
     }
 
-    /// The next message: queued, or read from the socket (waiting for one in
-    /// `Blocking` mode). `None` when none is there or reading has ended.
-    pub fn next(&mut self, mode: Mode, out: &Shared) -> Option<Message> {
+    /// Whether the queue is at its byte limit: further messages wait in the
+    /// kernel until the view takes some.
+    pub fn is_full(&self) -> bool {
+        self.queued_bytes >= self.limits.queue_bytes
+    }
+
+    /// A message already queued or arrived, never waiting.
+    pub fn next_now(&mut self, out: &Shared) -> Option<Message> {
         if let Some(message) = self.pop() {
             return Some(message);
         }
-        if mode == Mode::Blocking {
-            self.set_timeout(self.limits.ping_interval);
-        }
         while self.ended.is_none() {
-            match self.read_message(mode, out) {
+            match self.read_message(Mode::NonBlocking, out) {
                 Step::Message(message) => return Some(message),
                 Step::Again => {}
                 Step::Pending => break,
+            }
+        }
+        None
+    }
+
+    /// The next message, waiting for one until `deadline` (for ever if
+    /// `None`); `None` once reading has ended or the deadline passed.
+    pub fn next_until(&mut self, deadline: Option<Instant>, out: &Shared) -> Option<Message> {
+        if let Some(message) = self.pop() {
+            return Some(message);
+        }
+        while self.ended.is_none() {
+            let timeout = match deadline {
+                None => None,
+                Some(deadline) => match deadline.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => Some(left),
+                    _ => return None,
+                },
+            };
+            self.set_timeout(timeout);
+            if let Step::Message(message) = self.read_message(Mode::Blocking, out) {
+                return Some(message);
             }
         }
         None
@@ -181,10 +210,7 @@ impl Inbound {
         match read {
             Ok(Some(frame)) => {
                 self.frame_valid = 0;
-                if self.pinged_at.take().is_some() && mode == Mode::Blocking {
-                    // Answered: back to the ping interval.
-                    self.set_timeout(self.limits.ping_interval);
-                }
+                self.live.heard_now();
                 match self.on_frame(frame, out) {
                     Ok(Some(message)) => {
                         self.messages_in += 1;
@@ -198,7 +224,7 @@ impl Inbound {
                 }
             }
             Ok(None) => Step::Pending,
-            Err(FrameError::Io(e)) if is_timeout(&e) && mode == Mode::Blocking => self.on_idle(out),
+            Err(FrameError::Io(e)) if is_timeout(&e) => Step::Pending,
             Err(FrameError::Io(_) | FrameError::Eof) => {
                 self.ended = Some(Ended::Dropped);
                 Step::Pending
@@ -216,29 +242,6 @@ impl Inbound {
                 Step::Pending
             }
         }
-    }
-
-    /// The read timed out: send a keepalive ping, or give up on the client.
-    fn on_idle(&mut self, out: &Shared) -> Step {
-        match self.pinged_at {
-            Some(at) if at.elapsed() >= self.limits.ping_timeout => {
-                self.fail(out, 1011, "keepalive ping timeout");
-                return Step::Pending;
-            }
-            Some(at) => {
-                self.set_timeout(Some(self.limits.ping_timeout.saturating_sub(at.elapsed())))
-            }
-            None if self.limits.ping_interval.is_none() => self.set_timeout(None),
-            None => {
-                if out.ping(b"wsviews").is_err() {
-                    self.ended = Some(Ended::Dropped);
-                    return Step::Pending;
-                }
-                self.pinged_at = Some(Instant::now());
-                self.set_timeout(Some(self.limits.ping_timeout));
-            }
-        }
-        Step::Again
     }
 
     fn fail(&mut self, out: &Shared, code: u16, why: &str) {
@@ -281,8 +284,14 @@ impl Inbound {
             Control::Pong => Ok(()),
             Control::Close => {
                 let code = parse_close(&frame.payload)?;
+                let reason = frame.payload.get(2..).unwrap_or_default();
+                let by_client = out.close_sent().is_none();
                 let _ = out.close(code, "");
-                self.ended = Some(Ended::ClosedByClient(code));
+                self.ended = Some(Ended::Closed {
+                    code,
+                    reason: String::from_utf8_lossy(reason).into_owned(),
+                    by_client,
+                });
                 Ok(())
             }
             Control::Reserved(_) => Err((1002, "reserved control opcode")),

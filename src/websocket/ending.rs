@@ -1,0 +1,162 @@
+//! How a WebSocket ends: what [`WebSocket::wait_timeout`] tells the view,
+//! why the socket closed ([`CloseReason`]), and the session's end once the
+//! view returned.
+
+use std::net::Shutdown;
+use std::time::{Duration, Instant};
+
+use super::message::Message;
+use super::opening::OpeningState;
+use super::reader::Ended;
+use super::WebSocket;
+
+/// What [`WebSocket::wait_timeout`] got.
+#[must_use]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Received {
+    /// A message from the client.
+    Message(Message),
+    /// Nothing arrived in time; the WebSocket is still open.
+    TimedOut,
+    /// The WebSocket is closed; [`WebSocket::close_reason`] says why.
+    Closed,
+}
+
+impl Received {
+    /// The message, if one arrived.
+    pub fn into_message(self) -> Option<Message> {
+        match self {
+            Received::Message(message) => Some(message),
+            Received::TimedOut | Received::Closed => None,
+        }
+    }
+}
+
+/// Why a WebSocket closed; see [`WebSocket::close_reason`].
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The client closed the WebSocket with this code (1005 when its close
+    /// frame had none) and reason.
+    Client {
+        /// The close code the client sent.
+        code: u16,
+        /// The reason the client gave (often empty).
+        reason: String,
+    },
+    /// This side closed first, with this code: the view's
+    /// [`close_with`](WebSocket::close_with), a shutdown's 1001, or a
+    /// protocol error of the client (1002, 1007, 1009).
+    Server {
+        /// The close code the server sent.
+        code: u16,
+    },
+    /// The connection ended without a closing handshake: the client's side
+    /// reset or closed the TCP connection (a crash, a lost network).
+    Reset,
+    /// The client did not answer a keepalive ping within the server's
+    /// `ping_timeout`; the server closed with 1011.
+    TimedOut,
+}
+
+impl CloseReason {
+    /// The close code: the client's, or the one the server sent (1011 for
+    /// a timeout); 1006 for a reset, as a browser reports it.
+    pub fn code(&self) -> u16 {
+        match self {
+            CloseReason::Client { code, .. } | CloseReason::Server { code } => *code,
+            CloseReason::Reset => 1006,
+            CloseReason::TimedOut => 1011,
+        }
+    }
+}
+
+impl WebSocket {
+    /// Why the WebSocket closed; `None` while it is open (or not accepted
+    /// yet). Useful once [`wait`](Self::wait) returned `None` or a send
+    /// failed:
+    ///
+    /// ```no_run
+    /// # fn view(request: &wsviews::Request) -> wsviews::Result<()> {
+    /// use wsviews::CloseReason;
+    ///
+    /// let websocket = request.websocket().expect("a WebSocket view");
+    /// for message in websocket {
+    ///     websocket.send(message)?;
+    /// }
+    /// match websocket.close_reason() {
+    ///     Some(CloseReason::Client { code, reason }) => println!("left: {code} {reason}"),
+    ///     Some(CloseReason::TimedOut) => println!("went silent"),
+    ///     other => println!("ended: {other:?}"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn close_reason(&self) -> Option<CloseReason> {
+        match self.opening_state() {
+            OpeningState::Pending | OpeningState::Refused => return None,
+            OpeningState::Failed => return Some(CloseReason::Reset),
+            OpeningState::Open => {}
+        }
+        if self.live.timed_out() {
+            return Some(CloseReason::TimedOut);
+        }
+        let sent = self.shared.close_sent();
+        let server = sent.map(|code| CloseReason::Server { code });
+        match self.lock_inbound().ended() {
+            Some(Ended::Closed {
+                code,
+                reason,
+                by_client: true,
+            }) => Some(CloseReason::Client {
+                code: code.unwrap_or(1005),
+                reason: reason.clone(),
+            }),
+            Some(Ended::Failed(code)) => Some(CloseReason::Server { code: *code }),
+            Some(_) => server.or(Some(CloseReason::Reset)),
+            None if sent.is_none() && self.shared.is_closed() => Some(CloseReason::Reset),
+            None => server,
+        }
+    }
+
+    /// Ends the session after the view returned: closes with `code` unless a
+    /// close was already sent, waits up to `timeout` for the client's close,
+    /// then closes the TCP connection.
+    pub(crate) fn finish(&self, code: u16, timeout: Duration) -> SessionEnd {
+        self.leave_groups();
+        let deadline = Instant::now() + timeout;
+        let _ = self.shared.close(Some(code), "");
+        let mut inbound = self.lock_inbound();
+        inbound.drain_until_closed(&self.shared, deadline);
+        // Our close frame (an answer to the client's, say) may still wait.
+        let wire = self.shared.stream().wire();
+        let _ = wire.wait_written(wire.written() + wire.backlog() as u64, Some(deadline));
+        let _ = self.shared.stream().shutdown(Shutdown::Both);
+        SessionEnd {
+            messages_in: inbound.messages_in,
+            messages_out: self.shared.messages_out(),
+            sent: self.shared.close_sent(),
+            ended: inbound.ended().cloned(),
+        }
+    }
+}
+
+/// What a finished WebSocket session did, for the access log.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionEnd {
+    pub messages_in: u64,
+    pub messages_out: u64,
+    pub sent: Option<u16>,
+    pub ended: Option<Ended>,
+}
+
+impl SessionEnd {
+    /// The close code that ended the session, as a client would report it.
+    pub fn close_code(&self) -> u16 {
+        match (&self.ended, self.sent) {
+            (Some(Ended::Failed(code)), _) => *code,
+            (_, Some(code)) => code,
+            (Some(Ended::Closed { code, .. }), None) => code.unwrap_or(1005),
+            _ => 1006,
+        }
+    }
+}

@@ -511,3 +511,26 @@ fn concurrent_receivers_deliver_each_message_once() {
     all.sort_unstable();
     assert_eq!(all, (0..total).collect::<Vec<u64>>());
 }
+
+/// A group send to more queues than one script run serves goes out in
+/// batches, each member queue getting one message.
+#[test]
+fn big_groups_are_sent_in_batches() {
+    let mut s = setup();
+    let layer = s.layer("");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let members: Vec<(f64, String)> = (0..1_200).map(|i| (now, format!("member.{i}"))).collect();
+    let _: () = s.redis.zadd_multiple("asgi:group:big", &members).unwrap();
+    layer
+        .send_group("big", &event(json!({"type": "t"})))
+        .unwrap();
+    for i in [0, 499, 500, 1_199] {
+        let stored: usize = s.redis.zcard(format!("asgimember.{i}")).unwrap();
+        assert_eq!(stored, 1, "member.{i}");
+    }
+    let keys: Vec<String> = s.redis.keys("asgimember.*").unwrap();
+    assert_eq!(keys.len(), 1_200);
+}

@@ -9,6 +9,10 @@ use crate::{Error, Result};
 
 /// How many member queues one run of the group-send script serves at most.
 const GROUP_CHUNK: usize = 500;
+/// How many bytes of bodies one run of the group-send script carries at
+/// most (beyond one body), so that a big message to many queues is not
+/// all encoded at once.
+const GROUP_CHUNK_BYTES: usize = 8 * 1024 * 1024;
 
 impl ChannelLayer for ChannelsRedisLayer {
     fn send(&self, channel: &str, message: &Message) -> Result<()> {
@@ -93,20 +97,20 @@ impl ChannelLayer for ChannelsRedisLayer {
         wire::validate_group(group)?;
         wire::check_event(message)?;
         let members = self.group_channels(group)?;
-        let bodies = wire::group_bodies(&self.prefix, &members, message)?;
-        for chunk in bodies.chunks(GROUP_CHUNK) {
-            let skipped = self.push_group(chunk)?;
-            if !skipped.is_empty() {
-                let n = skipped.len() as u64;
-                let first = &skipped[0];
-                self.dropped(
-                    &self.counters.skipped_full,
-                    n,
-                    format_args!(
-                        "group {group:?}: skipped {n} full member queue(s), e.g. {first:?}"
-                    ),
-                );
+        let mut batch = Vec::new();
+        let mut bytes = 0;
+        for body in wire::group_bodies(&self.prefix, &members, message)? {
+            let (key, body) = body?;
+            bytes += body.len();
+            batch.push((key, body));
+            if batch.len() >= GROUP_CHUNK || bytes >= GROUP_CHUNK_BYTES {
+                self.push_batch(group, &batch)?;
+                batch.clear();
+                bytes = 0;
             }
+        }
+        if !batch.is_empty() {
+            self.push_batch(group, &batch)?;
         }
         Ok(())
     }
@@ -152,6 +156,18 @@ impl ChannelLayer for ChannelsRedisLayer {
 }
 
 impl ChannelsRedisLayer {
+    /// Stores one batch of a group send, counting and logging full queues.
+    fn push_batch(&self, group: &str, batch: &[(String, Vec<u8>)]) -> Result<()> {
+        let skipped = self.push_group(batch)?;
+        if let Some(first) = skipped.first() {
+            let n = skipped.len() as u64;
+            let why =
+                format_args!("group {group:?}: skipped {n} full member queue(s), e.g. {first:?}");
+            self.dropped(&self.counters.skipped_full, n, why);
+        }
+        Ok(())
+    }
+
     /// Runs the group-send script for `(queue key, body)` pairs; returns the
     /// keys of the queues that were full.
     fn push_group(&self, bodies: &[(String, Vec<u8>)]) -> Result<Vec<String>> {

@@ -2,6 +2,8 @@
 //! Redis keys, the random member prefix, and the reserved
 //! `__asgi_channel__` key that routes a message inside a process inbox.
 
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use super::codec;
@@ -163,42 +165,50 @@ pub fn encode_limited(message: &Message) -> Result<Vec<u8>> {
     Ok(body)
 }
 
+/// Encodes `message` with its routing key. The 1 MiB limit counts the
+/// message as the sender wrote it: the list of members behind an inbox
+/// (74 bytes each) must not make a big group refuse every message.
+fn encode_routed(message: &Message, routing: Value) -> Result<Vec<u8>> {
+    let mut routed = message.clone();
+    routed.insert(ASGI_CHANNEL.into(), routing);
+    codec::encode(&routed)
+}
+
 /// The body that `send(channel, message)` stores: for a process-specific
 /// channel, `__asgi_channel__` is the full channel name.
 pub fn send_body(channel: &str, message: &Message) -> Result<Vec<u8>> {
     check_event(message)?;
+    let body = encode_limited(message)?;
     if !channel.contains('!') {
-        return encode_limited(message);
+        return Ok(body);
     }
-    let mut message = message.clone();
-    message.insert(ASGI_CHANNEL.into(), Value::String(channel.into()));
-    encode_limited(&message)
+    encode_routed(message, Value::String(channel.into()))
 }
 
 /// The queues a group send stores into, each with its body: one per queue
 /// key, whose `__asgi_channel__` lists every member channel behind it (as
-/// channels_redis does, for plain channels too). In first-seen order.
-pub fn group_bodies(
+/// channels_redis does, for plain channels too). In first-seen order, each
+/// body encoded only when the iterator reaches it.
+pub fn group_bodies<'a>(
     prefix: &str,
     members: &[String],
-    message: &Message,
-) -> Result<Vec<(String, Vec<u8>)>> {
+    message: &'a Message,
+) -> Result<impl Iterator<Item = Result<(String, Vec<u8>)>> + 'a> {
     check_event(message)?;
+    encode_limited(message)?;
     let mut buckets: Vec<(String, Vec<Value>)> = Vec::new();
+    let mut index: HashMap<String, usize> = HashMap::new();
     for channel in members {
         let key = queue_key(prefix, channel);
-        match buckets.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, channels)) => channels.push(Value::String(channel.clone())),
-            None => buckets.push((key, vec![Value::String(channel.clone())])),
-        }
+        let at = *index.entry(key.clone()).or_insert_with(|| {
+            buckets.push((key, Vec::new()));
+            buckets.len() - 1
+        });
+        buckets[at].1.push(Value::String(channel.clone()));
     }
-    let mut bodies = Vec::with_capacity(buckets.len());
-    for (key, channels) in buckets {
-        let mut message = message.clone();
-        message.insert(ASGI_CHANNEL.into(), Value::Array(channels));
-        bodies.push((key, encode_limited(&message)?));
-    }
-    Ok(bodies)
+    Ok(buckets.into_iter().map(move |(key, channels)| {
+        encode_routed(message, Value::Array(channels)).map(|body| (key, body))
+    }))
 }
 
 /// Where a message popped from `queue` goes: to each channel that its

@@ -94,7 +94,10 @@ fn events_need_a_type_and_leave_the_reserved_key_alone() {
             "{case}"
         );
         assert!(
-            matches!(group_bodies("asgi", &[], &m), Err(Error::InvalidMessage(_))),
+            matches!(
+                group_bodies("asgi", &[], &m).map(drop),
+                Err(Error::InvalidMessage(_))
+            ),
             "{case}"
         );
     }
@@ -113,7 +116,10 @@ fn send_names_the_full_channel_of_a_process_inbox() {
 fn group_bodies_list_the_members_behind_each_queue() {
     let m = message(json!({"type": "t"}));
     let members = ["p1!a", "plain", "p1!b", "p2!c"].map(String::from);
-    let bodies = group_bodies("asgi", &members, &m).unwrap();
+    let bodies: Vec<_> = group_bodies("asgi", &members, &m)
+        .unwrap()
+        .collect::<Result<_>>()
+        .unwrap();
     let keys: Vec<&str> = bodies.iter().map(|(k, _)| k.as_str()).collect();
     assert_eq!(keys, ["asgip1!", "asgiplain", "asgip2!"]);
     let first = codec::decode(&bodies[0].1).unwrap();
@@ -158,4 +164,30 @@ fn the_size_limit_counts_the_encoded_body() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn the_limit_counts_the_message_not_the_routing_list() {
+    // 20 000 members behind one inbox: a 1.6 MB list, on a message that fits.
+    let members: Vec<String> = (0..20_000)
+        .map(|i| format!("specific.{:032x}!{i:032x}", 7))
+        .collect();
+    let m = message(json!({"type": "t", "text": "x".repeat(MAX_MESSAGE_SIZE - 18)}));
+    let bodies: Vec<_> = group_bodies("asgi", &members, &m)
+        .unwrap()
+        .collect::<Result<_>>()
+        .unwrap();
+    assert_eq!(bodies.len(), 1);
+    assert!(bodies[0].1.len() > MAX_MESSAGE_SIZE + 20_000 * 74);
+    let routed = codec::decode(&bodies[0].1).unwrap();
+    assert_eq!(routed[ASGI_CHANNEL].as_array().map(Vec::len), Some(20_000));
+    let too_big = message(json!({"type": "t", "text": "x".repeat(MAX_MESSAGE_SIZE)}));
+    assert!(matches!(
+        group_bodies("asgi", &members, &too_big).map(drop),
+        Err(Error::MessageTooLarge { .. })
+    ));
+    assert!(matches!(
+        send_body("a!b", &too_big),
+        Err(Error::MessageTooLarge { .. })
+    ));
 }

@@ -483,25 +483,31 @@ fn events_that_are_not_frames_go_to_the_view() {
 fn concurrent_receivers_deliver_each_message_once() {
     let s = setup();
     let layer = std::sync::Arc::new(s.layer("?capacity=1000"));
-    let total = 300;
-    let receivers: Vec<_> = (0..3)
+    let (total, threads) = (300, 3);
+    let receivers: Vec<_> = (0..threads)
         .map(|_| {
             let layer = std::sync::Arc::clone(&layer);
             std::thread::spawn(move || {
+                // Each receiver stops at the first "stop" it takes.
                 let mut got = Vec::new();
-                while let Some((_, m)) = layer
-                    .receive(&["shared.q"], Duration::from_millis(500))
-                    .unwrap()
-                {
+                loop {
+                    let received = layer.receive(&["shared.q"], Duration::from_secs(10));
+                    let (_, m) = received.unwrap().expect("a message or a stop");
+                    if m["type"] == "stop" {
+                        return got;
+                    }
                     got.push(m["n"].as_u64().unwrap());
                 }
-                got
             })
         })
         .collect();
     for n in 0..total {
+        let m = event(json!({"type": "t", "n": n}));
+        layer.send("shared.q", &m).unwrap();
+    }
+    for _ in 0..threads {
         layer
-            .send("shared.q", &event(json!({"type": "t", "n": n})))
+            .send("shared.q", &event(json!({"type": "stop"})))
             .unwrap();
     }
     let mut all: Vec<u64> = receivers
@@ -509,7 +515,10 @@ fn concurrent_receivers_deliver_each_message_once() {
         .flat_map(|r| r.join().unwrap())
         .collect();
     all.sort_unstable();
-    assert_eq!(all, (0..total).collect::<Vec<u64>>());
+    let mut unique = all.clone();
+    unique.dedup();
+    assert_eq!(all.len() - unique.len(), 0, "delivered twice");
+    assert_eq!(unique, (0..total).collect::<Vec<u64>>(), "all delivered");
 }
 
 /// A group send to more queues than one script run serves goes out in

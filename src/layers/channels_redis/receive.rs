@@ -26,8 +26,6 @@ type Popped = (String, Vec<u8>, f64);
 struct Receiving<'a> {
     layer: &'a ChannelsRedisLayer,
     keys: Vec<String>,
-    /// The keys whose in-flight backup this receive puts back first.
-    restore: Vec<String>,
 }
 
 impl Drop for Receiving<'_> {
@@ -74,7 +72,7 @@ impl ChannelsRedisLayer {
                 .iter()
                 .map(|q| wire::queue_key(&self.prefix, q))
                 .collect();
-            let receiving = self.start_receiving(keys);
+            let receiving = self.start_receiving(keys)?;
             let Some((key, member, score)) = self.pop(&receiving, deadline)? else {
                 return Ok(None);
             };
@@ -86,26 +84,32 @@ impl ChannelsRedisLayer {
         }
     }
 
-    /// Registers a receive from `keys`; the backups to put back are those
-    /// of the keys no other thread of this process receives from.
-    fn start_receiving(&self, keys: Vec<String>) -> Receiving<'_> {
+    /// Registers a receive from `keys`, after putting back the in-flight
+    /// backups of the keys no other thread of this process receives from.
+    /// The registry stays locked during that restore, so that no thread
+    /// pops (and backs up) from those queues before it is done.
+    fn start_receiving(&self, keys: Vec<String>) -> Result<Receiving<'_>> {
         let mut active = self
             .receiving
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        let restore = keys
+        let idle: Vec<&String> = keys
             .iter()
             .filter(|key| !active.contains_key(*key))
-            .cloned()
             .collect();
+        if !idle.is_empty() {
+            self.pool.with_connection(|c| {
+                for key in &idle {
+                    let mut restore = self.scripts.restore_inflight.key(*key);
+                    restore.key(wire::inflight_key(key)).invoke::<()>(c)?;
+                }
+                Ok(())
+            })?;
+        }
         for key in &keys {
             *active.entry(key.clone()).or_default() += 1;
         }
-        Receiving {
-            layer: self,
-            keys,
-            restore,
-        }
+        Ok(Receiving { layer: self, keys })
     }
 
     /// The oldest buffered message for one of `queues`.
@@ -158,15 +162,10 @@ impl ChannelsRedisLayer {
         }
     }
 
-    /// Restores the in-flight backups, then pops the oldest member of the
-    /// first non-empty queue, waiting until `deadline` (`None`: for ever),
-    /// and backs it up in flight.
+    /// Pops the oldest member of the first non-empty queue, waiting until
+    /// `deadline` (`None`: for ever), and backs it up in flight.
     fn pop(&self, receiving: &Receiving<'_>, deadline: Option<Instant>) -> Result<Option<Popped>> {
         self.pool.with_connection(|c| {
-            for key in &receiving.restore {
-                let mut restore = self.scripts.restore_inflight.key(key);
-                restore.key(wire::inflight_key(key)).invoke::<()>(c)?;
-            }
             let popped = pop_until(c, &receiving.keys, deadline)?;
             if let Some((key, member, score)) = &popped {
                 redis::cmd("ZADD")

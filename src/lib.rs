@@ -144,50 +144,34 @@
 // client sends (the test client in `test` panics on purpose, to fail a test).
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
 
-mod config;
-mod connection;
-pub mod consumers;
+mod channels;
 mod error;
-mod events;
-mod groups;
-mod handshake;
 mod http;
 pub mod layers;
-mod logging;
 pub mod management;
-mod memberships;
-mod proxy;
-mod refuse;
-mod registry;
-mod replies;
+mod net;
 pub mod rohrpost;
+mod routing;
 mod server;
-mod session;
-mod signals;
-mod socket;
-pub mod static_files;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod test;
-#[cfg(feature = "tls")]
-mod tls;
-mod urls;
-mod views;
 mod websocket;
-mod wire;
 
 #[cfg(test)]
 mod proptests;
 
-pub use config::ServerConfig;
+pub use channels::consumers;
+pub use channels::groups::{Group, SendReport};
 pub use error::{Error, Result};
-pub use groups::{Group, SendReport};
 pub use http::query::QueryDict;
 pub use http::request::Request;
 pub use http::response::{Cookie, HttpResponse};
-pub use registry::ShutdownReport;
+pub use routing::static_files;
+pub use routing::urls::{path, URLPattern};
+pub use routing::views::{accept_websocket, require_websocket, IntoResponse, IntoView, View};
+pub use server::config::ServerConfig;
+pub use server::registry::ShutdownReport;
 pub use server::{Server, ServerHandle, ShutdownHandle};
-pub use urls::{path, URLPattern};
-pub use views::{accept_websocket, require_websocket, IntoResponse, IntoView, View};
 pub use websocket::{
     CloseReason, DeliveryStats, Message, Messages, Received, Sender, Sent, SlowClient,
     TrySendError, WebSocket,

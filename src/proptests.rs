@@ -7,8 +7,8 @@
 
 use proptest::prelude::*;
 
-use crate::handshake::{is_upgrade_request, validate_handshake};
 use crate::http::body::read_body;
+use crate::http::handshake::{is_upgrade_request, validate_handshake};
 use crate::http::head::{find_head_end, parse_head};
 use crate::http::request::Request;
 

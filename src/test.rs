@@ -35,11 +35,11 @@ use std::time::Duration;
 use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::stream::MaybeTlsStream;
 
-use crate::config::ServerConfig;
-use crate::groups::Group;
+use crate::channels::groups::Group;
 use crate::layers::{ChannelLayer, InMemoryLayer};
+use crate::routing::urls::URLPattern;
+use crate::server::config::ServerConfig;
 use crate::server::{Server, ServerHandle};
-use crate::urls::URLPattern;
 use crate::websocket::Message;
 
 /// How long a test client waits for an answer before the test fails.
@@ -318,7 +318,7 @@ impl TestWebSocket {
                     self.close_code = Some(frame.map_or(1005, |f| u16::from(f.code)));
                 }
                 Ok(_) => {}
-                Err(tungstenite::Error::Io(e)) if crate::http::stream::is_timeout(&e) => {
+                Err(tungstenite::Error::Io(e)) if crate::net::socket::is_timeout(&e) => {
                     panic!("no WebSocket message within {DEFAULT_TIMEOUT:?}")
                 }
                 Err(_) => return None,

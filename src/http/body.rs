@@ -8,7 +8,7 @@ use super::chunked::ChunkedDecoder;
 pub(crate) use super::framing::BodyError;
 use super::framing::{framing, Framing};
 use super::head::Head;
-use super::stream::is_timeout;
+use crate::net::socket::is_timeout;
 
 /// Reads the body that follows `head` from `reader`, at most `max` bytes.
 ///

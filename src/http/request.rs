@@ -4,9 +4,11 @@ use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use super::head::Head;
 use super::query::{parse_cookies, QueryDict};
+use crate::net::socket::Socket;
 use crate::websocket::WebSocket;
 
 /// An HTTP request (or WebSocket handshake), as Django's `HttpRequest`.
@@ -44,6 +46,10 @@ pub struct Request {
     remote_addr: SocketAddr,
     secure: bool,
     pub(crate) websocket: Option<WebSocket>,
+    /// The connection the request came on (`None` in unit tests): views
+    /// that wait long on something else check that the client is still
+    /// there.
+    pub(crate) connection: Option<Arc<Socket>>,
 }
 
 impl Request {
@@ -83,6 +89,7 @@ impl Request {
             remote_addr,
             secure: false,
             websocket: None,
+            connection: None,
         }
     }
 

@@ -1,7 +1,7 @@
 //! The read side of one connection: a small buffer in front of the socket and
 //! the bounded loop that reads a request head into it.
 
-use crate::socket::Socket;
+use crate::net::socket::{is_timeout, Socket};
 use std::io::{self, BufRead, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -205,12 +205,4 @@ impl BufRead for ConnReader {
     fn consume(&mut self, amount: usize) {
         self.pos = (self.pos + amount).min(self.buf.len());
     }
-}
-
-/// Whether an I/O error is a read timeout (Linux reports `WouldBlock`).
-pub(crate) fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use super::runworker::{use_channel_layer, value_of};
 use super::{Command, UsageError};
-use crate::config::ServerConfig;
-use crate::consumers::{Route, Worker};
+use crate::channels::consumers::{Route, Worker};
 use crate::error::Result;
+use crate::routing::urls::URLPattern;
+use crate::server::config::ServerConfig;
 use crate::server::Server;
-use crate::urls::URLPattern;
 
 /// Worker threads `runserver` starts in its own process by default.
 const IN_PROCESS_WORKERS: usize = 2;
@@ -240,7 +240,7 @@ impl RunServer {
             server.local_addr()
         );
         println!("Quit the server with CONTROL-C.");
-        let stopped = crate::signals::shutdown_on_signal(server.shutdown_handle())?;
+        let stopped = crate::management::signals::shutdown_on_signal(server.shutdown_handle())?;
         server.serve()?;
         let _ = stopped.recv();
         Ok(())
@@ -263,7 +263,8 @@ impl RunServer {
             self.static_dir.display(),
             self.static_url
         );
-        let pattern = crate::static_files::serve(&self.static_url, self.static_dir.clone());
+        let pattern =
+            crate::routing::static_files::serve(&self.static_url, self.static_dir.clone());
         urlpatterns.insert(0, pattern);
         urlpatterns
     }

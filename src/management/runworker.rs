@@ -2,7 +2,7 @@
 //! options that `runserver` shares with it.
 
 use super::{Command, UsageError};
-use crate::consumers::{Route, Worker};
+use crate::channels::consumers::{Route, Worker};
 use crate::error::Result;
 use crate::layers;
 

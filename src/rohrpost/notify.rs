@@ -110,7 +110,11 @@ impl Change<'_> {
 /// # Errors
 /// An invalid group name, or a channel-layer failure.
 pub fn notify_created<T: Notify + ?Sized>(object: &T) -> Result<()> {
-    notify(&*crate::groups::current_layer(), object, Change::Created)
+    notify(
+        &*crate::channels::groups::current_layer(),
+        object,
+        Change::Created,
+    )
 }
 
 /// Tells subscribers that `object` was updated; `updated_fields` (if not
@@ -121,7 +125,7 @@ pub fn notify_created<T: Notify + ?Sized>(object: &T) -> Result<()> {
 /// As [`notify_created`].
 pub fn notify_updated<T: Notify + ?Sized>(object: &T, updated_fields: &[&str]) -> Result<()> {
     notify(
-        &*crate::groups::current_layer(),
+        &*crate::channels::groups::current_layer(),
         object,
         Change::Updated(updated_fields),
     )
@@ -132,7 +136,11 @@ pub fn notify_updated<T: Notify + ?Sized>(object: &T, updated_fields: &[&str]) -
 /// # Errors
 /// As [`notify_created`].
 pub fn notify_deleted<T: Notify + ?Sized>(object: &T) -> Result<()> {
-    notify(&*crate::groups::current_layer(), object, Change::Deleted)
+    notify(
+        &*crate::channels::groups::current_layer(),
+        object,
+        Change::Deleted,
+    )
 }
 
 /// Sends the notification of `change` to `object`'s group on `layer`: the
@@ -149,8 +157,11 @@ pub fn notify<T: Notify + ?Sized>(
 ) -> Result<()> {
     let group = object.group_name();
     let text = notification_text(&group, object, change);
-    let message = crate::replies::send_message(&crate::Message::Text(text));
-    layer.send_group(&group, &crate::events::typed_reply(layer, &message))
+    let message = crate::channels::replies::send_message(&crate::Message::Text(text));
+    layer.send_group(
+        &group,
+        &crate::channels::events::typed_reply(layer, &message),
+    )
 }
 
 /// The notification frame, id aside, as rohrpost's `_send_notify` builds it.

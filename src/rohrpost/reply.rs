@@ -238,14 +238,14 @@ impl ReplyChannel {
 impl ReplyTarget for ReplyChannel {
     fn send_text(&self, text: String, close: bool) -> Result<()> {
         let message = send_close(text, close);
-        let message = crate::events::typed_reply(self.layer.as_ref(), &message);
+        let message = crate::channels::events::typed_reply(self.layer.as_ref(), &message);
         self.layer.send(&self.channel, &message)
     }
 }
 
 /// The "WebSocket Send/Close" message for a text frame.
 fn send_close(text: String, close: bool) -> layers::Message {
-    let mut message = crate::replies::send_message(&crate::Message::Text(text));
+    let mut message = crate::channels::replies::send_message(&crate::Message::Text(text));
     if close {
         message.insert("close".into(), Value::Bool(true));
     }

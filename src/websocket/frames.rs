@@ -8,7 +8,7 @@
 use std::io::{self, Cursor, Read};
 use std::sync::Arc;
 
-use crate::socket::Socket;
+use crate::net::socket::Socket;
 use tungstenite::protocol::frame::coding::{Data, OpCode};
 use tungstenite::protocol::frame::FrameHeader;
 

@@ -30,7 +30,7 @@ pub use writer::{Sender, Sent, TrySendError};
 
 use crate::error::{Error, Result};
 use crate::layers::ChannelLayer;
-use crate::socket::Socket;
+use crate::net::socket::Socket;
 use frames::FrameReader;
 use keepalive::{Liveness, Watched};
 use opening::Opening;

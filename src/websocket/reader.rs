@@ -13,7 +13,7 @@ use super::keepalive::Liveness;
 use super::message::Message;
 use super::validate::{check_utf8, parse_close, utf8_valid_prefix};
 use super::writer::Shared;
-use crate::http::stream::is_timeout;
+use crate::net::socket::is_timeout;
 
 /// Limits of one WebSocket's read side.
 #[derive(Debug, Clone, Copy)]

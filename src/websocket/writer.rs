@@ -19,7 +19,7 @@ use tungstenite::protocol::frame::FrameHeader;
 use super::delivery::WritePolicy;
 use super::message::Message;
 use crate::error::{Error, Result};
-use crate::socket::{Queued, Socket};
+use crate::net::socket::{Queued, Socket};
 
 #[derive(Debug, Default)]
 pub(super) struct WriterState {

@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use crate::channels::groups::Group;
+use crate::channels::replies;
 use crate::error::{Error, Result};
-use crate::groups::Group;
 use crate::layers::{ChannelLayer, Message};
-use crate::replies;
 use crate::websocket;
 
 /// What a consumer gets besides its message, as the attributes of a
@@ -94,7 +94,10 @@ impl Context {
     /// As [`reply_raw`](Self::reply_raw).
     pub fn reply(&self, message: impl Into<websocket::Message>) -> Result<()> {
         let frame = replies::frame(&message.into());
-        self.reply_raw(&crate::events::outbound(&frame, self.layer.event_type()))
+        self.reply_raw(&crate::channels::events::outbound(
+            &frame,
+            self.layer.event_type(),
+        ))
     }
 
     /// Closes the client's WebSocket with 1000 (`{"close": true}`).
@@ -102,8 +105,11 @@ impl Context {
     /// # Errors
     /// As [`reply_raw`](Self::reply_raw).
     pub fn close(&self) -> Result<()> {
-        let close = crate::events::Frame::Close(1000);
-        self.reply_raw(&crate::events::outbound(&close, self.layer.event_type()))
+        let close = crate::channels::events::Frame::Close(1000);
+        self.reply_raw(&crate::channels::events::outbound(
+            &close,
+            self.layer.event_type(),
+        ))
     }
 
     /// Sends any message on the reply channel: a "WebSocket Send/Close"
@@ -118,9 +124,9 @@ impl Context {
     pub fn reply_raw(&self, message: &Message) -> Result<()> {
         let layer = self.layer.as_ref();
         let message = if message.contains_key("status") {
-            crate::events::typed(layer, message, "http.response")
+            crate::channels::events::typed(layer, message, "http.response")
         } else {
-            crate::events::typed_reply(layer, message)
+            crate::channels::events::typed_reply(layer, message)
         };
         self.layer.send(self.reply_channel()?, &message)
     }

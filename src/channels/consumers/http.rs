@@ -10,12 +10,12 @@ use crossbeam_channel::{Receiver, RecvTimeoutError};
 use serde_json::Value;
 
 use super::interface::{disconnect_message, http_request_message, InterfaceOptions};
+use crate::channels::replies::Replies;
 use crate::error::Error;
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
 use crate::layers::Message;
-use crate::replies::Replies;
-use crate::socket::Socket;
+use crate::net::socket::Socket;
 
 /// How often a request waiting for its response checks that the client is
 /// still there.
@@ -28,7 +28,7 @@ const CLIENT_CHECK: Duration = Duration::from_millis(100);
 pub(crate) fn http_exchange(
     request: &Request,
     replies: &Arc<Replies>,
-    socket: &Socket,
+    socket: Option<&Socket>,
     options: InterfaceOptions,
 ) -> HttpResponse {
     let (reply, responses) = match replies.open_http() {
@@ -42,7 +42,8 @@ pub(crate) fn http_exchange(
         complete: true,
     };
     let message = http_request_message(request, &guard.reply);
-    let message = crate::events::typed(replies.layer().as_ref(), &message, "http.request");
+    let message =
+        crate::channels::events::typed(replies.layer().as_ref(), &message, "http.request");
     if let Err(e) = replies.layer().send("http.request", &message) {
         return unavailable(request, &e);
     }
@@ -92,7 +93,7 @@ enum Waited {
 /// Waits for the first `http.response`, checking now and then whether the
 /// client hung up. (A client that sends its next request before this
 /// response, HTTP pipelining, is taken as gone.)
-fn wait_first(responses: &Receiver<Message>, socket: &Socket, timeout: Duration) -> Waited {
+fn wait_first(responses: &Receiver<Message>, socket: Option<&Socket>, timeout: Duration) -> Waited {
     let deadline = Instant::now() + timeout;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
@@ -101,7 +102,7 @@ fn wait_first(responses: &Receiver<Message>, socket: &Socket, timeout: Duration)
             Err(RecvTimeoutError::Disconnected) => return Waited::TimedOut,
             Err(RecvTimeoutError::Timeout) => {}
         }
-        if !matches!(socket.ready(), Ok(false)) {
+        if socket.is_some_and(|socket| !matches!(socket.ready(), Ok(false))) {
             return Waited::ClientLeft;
         }
         if Instant::now() >= deadline {
@@ -209,7 +210,7 @@ impl Drop for ReplyGuard {
         }
         let message = disconnect_message(&self.reply, &self.path);
         let layer = self.replies.layer().as_ref();
-        let message = crate::events::typed(layer, &message, "http.disconnect");
+        let message = crate::channels::events::typed(layer, &message, "http.disconnect");
         if let Err(e) = layer.send("http.disconnect", &message) {
             log::warn!("http.disconnect for {} not sent: {e}", self.path);
         }

@@ -6,7 +6,7 @@ use std::net::{IpAddr, Shutdown};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
-use crate::socket::Socket;
+use crate::net::socket::Socket;
 use crate::websocket::{Delivery, Sender};
 
 /// What a connection is doing, as far as shutdown cares.

@@ -11,8 +11,9 @@
 //! # let _ = urlpatterns;
 //! ```
 //!
-//! `runserver` adds this pattern itself when `./static` exists (see
-//! [`management`](crate::management)). It is meant for development: files are
+//! `runserver` adds this pattern itself when `./static` exists (its
+//! `--static-dir`, `--static-url` and `--nostatic` options change that). It
+//! is meant for development: files are
 //! read on every request and never cached.
 //!
 //! Only files inside the directory are served: a path with `..` or `.`
@@ -27,7 +28,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
-use crate::urls::{path, URLPattern};
+use crate::routing::urls::{path, URLPattern};
 
 /// Files up to this size are sent with a `Content-Length`; larger ones are
 /// streamed chunked.

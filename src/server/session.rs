@@ -10,10 +10,10 @@ use std::time::Instant;
 
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
-use crate::registry::Marker;
+use crate::net::socket::Socket;
+use crate::routing::views::{call_view, View};
+use crate::server::registry::Marker;
 use crate::server::ServerState;
-use crate::socket::Socket;
-use crate::views::{call_view, View};
 use crate::websocket::{Open, Opened, OpeningState, Registration};
 
 /// Completes a handshake on the connection's socket when the view first

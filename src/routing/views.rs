@@ -108,9 +108,6 @@ pub struct View {
     handler: Arc<Handler>,
     pub(crate) policy: WebSocketPolicy,
     pub(crate) protocols: Vec<String>,
-    /// Set when the path's traffic goes to consumers (see
-    /// [`to_consumers`](crate::consumers::to_consumers)).
-    pub(crate) interface: Option<crate::consumers::InterfaceOptions>,
 }
 
 impl View {
@@ -139,7 +136,6 @@ impl fmt::Debug for View {
         f.debug_struct("View")
             .field("policy", &self.policy)
             .field("protocols", &self.protocols)
-            .field("interface", &self.interface)
             .finish()
     }
 }
@@ -167,7 +163,6 @@ where
             handler: Arc::new(move |request: &Request| self(request).into_response()),
             policy: WebSocketPolicy::Reject,
             protocols: Vec::new(),
-            interface: None,
         }
     }
 }

@@ -1,5 +1,5 @@
 //! HTTPS and `wss://` (feature `tls`): the certificate and key, and the
-//! rustls session one [`Socket`](crate::socket::Socket) reads and writes
+//! rustls session one [`Socket`](crate::net::socket::Socket) reads and writes
 //! through.
 //!
 //! The connection's thread reads while other threads write (a view's
@@ -22,7 +22,7 @@
 
 use std::fmt;
 use std::io::{self, IoSlice, Read, Write};
-use std::net::{TcpStream, ToSocketAddrs};
+use std::net::TcpStream;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -31,66 +31,12 @@ use rustls::pki_types::pem::{self, PemObject};
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::ServerConnection;
 
-use crate::config::ServerConfig;
 use crate::error::{Error, Result};
-use crate::server::Server;
-use crate::socket::{tcp_readable, Acceptor, Queued};
-use crate::urls::URLPattern;
-use crate::wire::Wire;
+use crate::net::socket::{tcp_readable, Queued};
+use crate::net::wire::Wire;
 
 /// Ciphertext read from TCP at a time.
 const READ_CHUNK: usize = 8 * 1024;
-
-impl Server {
-    /// Binds to `addr` and serves HTTPS and `wss://` with the certificate
-    /// chain in `cert_pem` and the private key in `key_pem` (PEM files), with
-    /// the default [`ServerConfig`]. Needs the `tls` feature.
-    ///
-    /// ```no_run
-    /// use wsviews::{path, HttpResponse, Request, Server};
-    ///
-    /// # fn main() -> wsviews::Result<()> {
-    /// let urls = vec![path("", |_: &Request| HttpResponse::new("hello over TLS"))];
-    /// let server = Server::bind_tls("127.0.0.1:8443", urls, "cert.pem", "key.pem")?;
-    /// server.serve()
-    /// # }
-    /// ```
-    ///
-    /// # Errors
-    /// [`Error::Io`] if a file cannot be read or the address cannot be bound;
-    /// [`Error::Config`] if the files hold no usable certificate or key, or a
-    /// URL route is malformed.
-    pub fn bind_tls(
-        addr: impl ToSocketAddrs,
-        urlpatterns: Vec<URLPattern>,
-        cert_pem: impl AsRef<Path>,
-        key_pem: impl AsRef<Path>,
-    ) -> Result<Server> {
-        Server::bind_tls_with_config(
-            addr,
-            urlpatterns,
-            cert_pem,
-            key_pem,
-            ServerConfig::default(),
-        )
-    }
-
-    /// [`bind_tls`](Self::bind_tls) with `config`.
-    ///
-    /// # Errors
-    /// As [`bind_tls`](Self::bind_tls), and [`Error::Config`] for an invalid
-    /// setting.
-    pub fn bind_tls_with_config(
-        addr: impl ToSocketAddrs,
-        urlpatterns: Vec<URLPattern>,
-        cert_pem: impl AsRef<Path>,
-        key_pem: impl AsRef<Path>,
-        config: ServerConfig,
-    ) -> Result<Server> {
-        let tls = TlsConfig::from_pem_files(cert_pem.as_ref(), key_pem.as_ref())?;
-        Server::bind_with_acceptor(addr, urlpatterns, config, Acceptor::tls(tls))
-    }
-}
 
 /// The server's TLS settings: certificate chain, key, protocol versions.
 #[derive(Clone)]

@@ -15,7 +15,7 @@ use std::time::Duration;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use signal_hook::iterator::Signals;
 
-use crate::registry::ShutdownReport;
+use crate::server::registry::ShutdownReport;
 use crate::server::ShutdownHandle;
 
 /// Shuts the server down gracefully on the first SIGINT or SIGTERM; the

@@ -9,11 +9,11 @@ use std::time::Duration;
 
 use socket2::SockRef;
 
-pub(crate) use crate::wire::Queued;
-use crate::wire::Wire;
+pub(crate) use crate::net::wire::Queued;
+use crate::net::wire::Wire;
 
 #[cfg(feature = "tls")]
-use crate::tls::{TlsConfig, TlsSession};
+use crate::net::tls::{TlsConfig, TlsSession};
 
 /// How the server wraps the connections it accepts: plain TCP, or TLS.
 #[derive(Debug, Clone, Default)]
@@ -108,6 +108,14 @@ impl Socket {
         }
         tcp_readable(self.wire.tcp())
     }
+}
+
+/// Whether an I/O error is a read timeout (Linux reports `WouldBlock`).
+pub(crate) fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 /// TCP keepalive probing after `idle` without traffic, then every 10 s (or

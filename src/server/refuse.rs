@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::registry::{Caps, Refused};
-use crate::socket::Socket;
+use crate::net::socket::Socket;
+use crate::server::registry::{Caps, Refused};
 
 /// Most reads of what a refused client already sent (4 KiB each).
 const REFUSE_DRAIN_READS: usize = 16;

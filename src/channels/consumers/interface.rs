@@ -7,8 +7,9 @@ use serde_json::{json, Map, Value};
 
 use crate::http::query::QueryDict;
 use crate::http::request::Request;
+use crate::http::response::HttpResponse;
 use crate::layers::{ChannelLayer, Message};
-use crate::views::{accept_websocket, IntoView, View};
+use crate::routing::views::{accept_websocket, IntoResponse, IntoView, View};
 use crate::websocket::{self, WebSocket};
 use crate::Error;
 
@@ -64,10 +65,25 @@ impl ToConsumers {
 
 impl IntoView for ToConsumers {
     fn into_view(self) -> View {
-        let mut view = accept_websocket(websocket_session);
-        view.interface = Some(self.options);
-        view
+        let options = self.options;
+        accept_websocket(move |request: &Request| {
+            if request.websocket().is_none() {
+                return http_session(request, options);
+            }
+            websocket_session(request);
+            ().into_response()
+        })
     }
+}
+
+/// A plain HTTP request routed to consumers: `http.request` out, the
+/// response from `http.response` messages (`503` outside a server).
+fn http_session(request: &Request, options: InterfaceOptions) -> HttpResponse {
+    let Some(replies) = crate::channels::replies::current() else {
+        log::error!("http.request for {} outside a server", request.path());
+        return HttpResponse::text(503, "Service Unavailable");
+    };
+    super::http::http_exchange(request, &replies, request.connection.as_deref(), options)
 }
 
 /// A WebSocket routed to consumers: connect, one receive per message,
@@ -99,7 +115,8 @@ fn websocket_session(request: &Request) {
         }
     }
     let disconnect = disconnect_message(reply, path);
-    let disconnect = crate::events::typed(layer.as_ref(), &disconnect, "websocket.disconnect");
+    let disconnect =
+        crate::channels::events::typed(layer.as_ref(), &disconnect, "websocket.disconnect");
     if let Err(e) = layer.send("websocket.disconnect", &disconnect) {
         log::warn!("websocket.disconnect for {path} not sent: {e}");
     }
@@ -114,7 +131,10 @@ fn forward(
     channel: &str,
     message: &Message,
 ) -> bool {
-    let Err(e) = layer.send(channel, &crate::events::typed(layer, message, channel)) else {
+    let Err(e) = layer.send(
+        channel,
+        &crate::channels::events::typed(layer, message, channel),
+    ) else {
         return true;
     };
     log::warn!("{channel} not sent, WebSocket closed: {e}");
@@ -188,7 +208,7 @@ pub(crate) fn http_request_message(request: &Request, reply: &str) -> Message {
 /// `websocket.receive`: `content`, and `binary: true` (content in base64)
 /// for a binary message; with `reply_channel` and `path` for routing.
 pub(crate) fn receive_message(reply: &str, path: &str, message: &websocket::Message) -> Message {
-    let mut out = crate::replies::send_message(message);
+    let mut out = crate::channels::replies::send_message(message);
     out.insert("reply_channel".into(), json!(reply));
     out.insert("path".into(), json!(path));
     out

@@ -1,4 +1,14 @@
-//! The server: bind, the blocking accept loop, and shutdown.
+//! The server: bind, the blocking accept loop, and shutdown; below it, one
+//! connection's life (requests in a keep-alive loop, or a WebSocket
+//! session), the registry of live connections, and the configuration.
+
+pub(crate) mod config;
+mod connection;
+pub(crate) mod refuse;
+pub(crate) mod registry;
+mod session;
+#[cfg(feature = "tls")]
+mod tls;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -9,16 +19,15 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Type};
 
-use crate::config::ServerConfig;
-use crate::connection;
+use crate::channels::replies::Replies;
 use crate::error::{Error, Result};
 use crate::layers::ChannelLayer;
-use crate::refuse::{refuse_busy, RefusalLog};
-use crate::registry::{Caps, Registry, ShutdownReport};
-use crate::replies::Replies;
+use crate::server::config::ServerConfig;
+use crate::server::refuse::{refuse_busy, RefusalLog};
+use crate::server::registry::{Caps, Registry, ShutdownReport};
 
-use crate::socket::Acceptor;
-use crate::urls::{URLPattern, URLResolver};
+use crate::net::socket::Acceptor;
+use crate::routing::urls::{URLPattern, URLResolver};
 use crate::websocket::{DeliveryStats, Keepalive, WritePolicy};
 
 /// Pending connections the kernel queues before `accept`.
@@ -181,7 +190,7 @@ fn listen(addr: impl ToSocketAddrs, config: &ServerConfig) -> Result<TcpListener
         socket.set_write_timeout(Some(config.send_timeout))?;
         socket.set_read_timeout(Some(config.head_timeout))?;
         if let Some(idle) = config.tcp_keepalive {
-            socket.set_tcp_keepalive(&crate::socket::keepalive(idle))?;
+            socket.set_tcp_keepalive(&crate::net::socket::keepalive(idle))?;
         }
         match socket
             .bind(&addr.into())
@@ -209,7 +218,7 @@ fn accept_loop(listener: &TcpListener, state: &Arc<ServerState>) {
             }
             // The listener's receive timeout (set for accepted sockets to
             // inherit) also ends an idle `accept`: a normal wake-up.
-            Err(e) if crate::http::stream::is_timeout(&e) => {}
+            Err(e) if crate::net::socket::is_timeout(&e) => {}
             Err(e) if is_transient(&e) => log::debug!("accept: {e}"),
             Err(e) => {
                 log::error!("accept failed: {e}; retrying in {backoff:?}");

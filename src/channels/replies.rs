@@ -17,10 +17,10 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::channels::events;
+use crate::channels::memberships::Memberships;
 use crate::error::Result;
-use crate::events;
 use crate::layers::{self, ChannelLayer};
-use crate::memberships::Memberships;
 use crate::websocket::{Delivery, Message, ReplyHub, Sender, ViewEvents};
 
 /// How long one receive waits before the listener checks for shutdown.

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use crate::views::{IntoView, View};
+use crate::routing::views::{IntoView, View};
 
 /// A path converter, as Django's `<int:...>`, `<str:...>`, `<slug:...>`,
 /// `<path:...>`.

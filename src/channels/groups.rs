@@ -9,10 +9,10 @@
 
 use std::sync::Arc;
 
+use crate::channels::events;
+use crate::channels::replies::{self, Replies};
 use crate::error::{Error, Result};
-use crate::events;
 use crate::layers::{self, ChannelLayer, MAX_MESSAGE_SIZE};
-use crate::replies::{self, Replies};
 use crate::websocket::{data_frame, Delivery, Message, Outcome, Sender, WebSocket};
 
 /// A named group of WebSockets on a channel layer.

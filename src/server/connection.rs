@@ -6,21 +6,20 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::consumers;
-use crate::handshake::{
-    is_upgrade_request, select_protocol, validate_handshake, Handshake, Rejection,
-};
 use crate::http::body::{read_body, BodyError};
 use crate::http::connection_close::ConnectionClose;
+use crate::http::handshake::{
+    is_upgrade_request, select_protocol, validate_handshake, Handshake, Rejection,
+};
 use crate::http::head::Head;
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
 use crate::http::stream::{ConnReader, HeadFailure, HeadLimits};
-use crate::registry::Ticket;
+use crate::net::socket::{Socket, INHERITS_LISTENER_OPTIONS};
+use crate::routing::views::{call_view, View, WebSocketPolicy};
+use crate::server::registry::Ticket;
+use crate::server::session::{self, Opener, Outcome};
 use crate::server::ServerState;
-use crate::session::{self, Opener, Outcome};
-use crate::socket::{Socket, INHERITS_LISTENER_OPTIONS};
-use crate::views::{call_view, View, WebSocketPolicy};
 use crate::websocket::{self as ws, WebSocket};
 
 /// Serves one accepted connection until it closes.
@@ -42,9 +41,9 @@ pub(crate) fn serve_connection(
     let inherited_read_timeout =
         (INHERITS_LISTENER_OPTIONS && !stream.is_tls()).then_some(config.head_timeout);
     if let Err(e) = stream.handshake(config.head_timeout) {
-        return crate::socket::log_handshake_failure(peer, &e);
+        return crate::net::socket::log_handshake_failure(peer, &e);
     }
-    let _serving = crate::replies::enter(&state.replies);
+    let _serving = crate::channels::replies::enter(&state.replies);
     let mut conn = Connection {
         reader: ConnReader::new(stream, inherited_read_timeout),
         peer,
@@ -121,7 +120,7 @@ impl Connection<'_> {
         let exchange = Exchange::of(&head);
         let handshake = exchange.upgrade.then(|| validate_handshake(&head));
         let mut request = Request::new(head, body, self.peer, self.state.local_addr);
-        crate::proxy::identify_client(&mut request, &config.trusted_proxies, stream.is_tls());
+        crate::http::proxy::identify_client(&mut request, &config.trusted_proxies, stream.is_tls());
         let Some((pattern, kwargs)) = self.state.urls.resolve(request.path()) else {
             let response = HttpResponse::not_found(format!("Not Found: {}", request.path()));
             return self.respond(&exchange, response);
@@ -135,13 +134,9 @@ impl Connection<'_> {
                 HttpResponse::bad_request("This view requires a WebSocket connection"),
             ),
             None => {
-                let response = match view.interface {
-                    Some(options) => {
-                        consumers::http_exchange(&request, &self.state.replies, &stream, options)
-                    }
-                    None => call_view(view, &request)
-                        .unwrap_or_else(|| HttpResponse::text(500, "Internal Server Error")),
-                };
+                request.connection = Some(stream);
+                let response = call_view(view, &request)
+                    .unwrap_or_else(|| HttpResponse::text(500, "Internal Server Error"));
                 self.respond(&exchange, response)
             }
         }

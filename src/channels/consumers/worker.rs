@@ -292,9 +292,9 @@ impl Shared {
         if let Some(answer) = answer.as_object() {
             let answer = match channel {
                 "http.request" => {
-                    crate::events::typed(self.layer.as_ref(), answer, "http.response")
+                    crate::channels::events::typed(self.layer.as_ref(), answer, "http.response")
                 }
-                _ => crate::events::typed_reply(self.layer.as_ref(), answer),
+                _ => crate::channels::events::typed_reply(self.layer.as_ref(), answer),
             };
             let _ = self.layer.send(reply, &answer);
         }

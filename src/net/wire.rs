@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 
 use socket2::SockRef;
 
+use super::socket::is_timeout;
+
 /// Flags of a send that never waits; on Linux also never raises SIGPIPE
 /// (elsewhere Rust programs ignore SIGPIPE already).
 #[cfg(target_os = "linux")]
@@ -269,14 +271,6 @@ impl Wire {
         self.progress.notify_all();
         e
     }
-}
-
-/// Whether a blocking socket call gave up on its timeout.
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-    )
 }
 
 #[cfg(test)]

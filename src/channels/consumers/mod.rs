@@ -67,8 +67,6 @@ mod routing;
 mod worker;
 
 pub use context::{ChannelSession, Context};
-pub(crate) use http::http_exchange;
-pub(crate) use interface::InterfaceOptions;
 pub use interface::{to_consumers, ToConsumers};
 pub use routing::{route, Route};
 pub use worker::{Worker, WorkerHandle};

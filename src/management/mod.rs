@@ -25,7 +25,7 @@
 //! - **HTTPS and `wss://`**: `--cert` and `--key` name PEM files (needs the
 //!   `tls` feature).
 //! - **Static files**: when `./static` exists it is served at `/static/`, as
-//!   Django's `runserver` does in `DEBUG` (see [`static_files`](crate::static_files));
+//!   Django's `runserver` does in `DEBUG` (see [`static_files`](crate::routing::static_files));
 //!   `--static-dir`, `--static-url` and `--nostatic` change that.
 //! - **Stopping**: SIGINT (Ctrl-C) or SIGTERM shuts down gracefully: no new
 //!   connections, in-flight responses finish, WebSockets are closed with
@@ -37,12 +37,14 @@
 
 use std::fmt;
 
-use crate::consumers::Route;
+use crate::channels::consumers::Route;
 use crate::error::{Error, Result};
-use crate::urls::URLPattern;
+use crate::routing::urls::URLPattern;
 
+mod logging;
 mod runserver;
 mod runworker;
+mod signals;
 
 use runserver::parse_runserver;
 pub use runserver::{RunServer, DEFAULT_PING_INTERVAL, DEFAULT_PING_TIMEOUT};
@@ -194,11 +196,11 @@ pub fn execute_from_command_line_with_routing(
     match parse_args(args) {
         Ok(Command::Help) => println!("{usage}"),
         Ok(Command::RunServer(run)) => {
-            crate::logging::init(run.verbosity);
+            crate::management::logging::init(run.verbosity);
             exit_on_error(run.run_with_routing(urlpatterns, channel_routing));
         }
         Ok(Command::RunWorker(run)) => {
-            crate::logging::init(1);
+            crate::management::logging::init(1);
             exit_on_error(run.run(channel_routing));
         }
         Err(e) => {

@@ -1,0 +1,9 @@
+//! The Django Channels side, above the server's core: reply channels on the
+//! channel layer, groups, and consumers, with the mapping between channel
+//! messages and WebSocket frames.
+
+pub mod consumers;
+pub(crate) mod events;
+pub(crate) mod groups;
+pub(crate) mod memberships;
+pub(crate) mod replies;

@@ -19,6 +19,12 @@
 //!   processes behind a load balancer, several machines, or a worker process
 //!   that sends to WebSocket clients. Every process then points at the same
 //!   Redis. Needs Redis 6.0 or later.
+//! - `channels-redis://host:port/db` gives a `ChannelsRedisLayer` (cargo
+//!   feature `channels-redis`): the same, in channels_redis 4's own storage,
+//!   so Django Channels 4 processes on that Redis share the groups and
+//!   channels. Its messages are Channels 4 events (a `"type"` is required);
+//!   bytes are [`bytes_value`]s (`{"$bytes": "<base64>"}`), msgpack `bin` on
+//!   the wire.
 //!
 //! # Delivery semantics
 //!

@@ -118,6 +118,16 @@
 //! `TestServer::start(urlpatterns).get("/plain")`, or `.websocket("/echo")`
 //! for a blocking client whose receives time out instead of hanging.
 //!
+//! ## Guides
+//!
+//! The [`guide`] modules hold the rest: [configuration and
+//! limits](guide::configuration_and_limits), [Channels](guide::channels),
+//! [rohrpost](guide::rohrpost), a [cookbook](guide::cookbook),
+//! [operations](guide::operations), [security](guide::security),
+//! [protocol conformance](guide::conformance),
+//! [performance](guide::performance), [design](guide::design) and the
+//! [dependencies](guide::dependencies).
+//!
 //! ## Features
 //!
 //! - `tls`: HTTPS and `wss://` with rustls (*ring* provider):
@@ -146,6 +156,7 @@
 
 mod channels;
 mod error;
+pub mod guide;
 mod http;
 pub mod layers;
 pub mod management;

@@ -13,7 +13,7 @@ use crate::channels::events;
 use crate::channels::replies::{self, Replies};
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer, MAX_MESSAGE_SIZE};
-use crate::websocket::{data_frame, Delivery, Message, Outcome, Sender, WebSocket};
+use crate::websocket::{Delivery, Message, Outcome, Sender, WebSocket};
 
 /// A named group of WebSockets on a channel layer.
 ///
@@ -184,9 +184,8 @@ impl Group {
             let (size, max) = (message.len(), MAX_MESSAGE_SIZE);
             return Err(Error::MessageTooLarge { size, max });
         }
-        let frame = data_frame(&message)?;
         self.fan_out(&layer, &|| replies::send_message(&message), &|sender| {
-            sender.deliver_frame(&frame)
+            sender.deliver_message(&message)
         })
     }
 
@@ -207,7 +206,7 @@ impl Group {
         self.fan_out(&layer, &|| message.clone(), &|sender| {
             let mut outcome = Outcome::Gone;
             for delivery in &deliveries {
-                outcome = sender.deliver(Delivery::clone(delivery));
+                outcome = sender.deliver(delivery);
             }
             outcome
         })

@@ -21,7 +21,7 @@ use crate::channels::events;
 use crate::channels::memberships::Memberships;
 use crate::error::Result;
 use crate::layers::{self, ChannelLayer};
-use crate::websocket::{Delivery, Message, ReplyHub, Sender, ViewEvents};
+use crate::websocket::{CloseCode, Delivery, Message, ReplyHub, Sender, ViewEvents};
 
 /// How long one receive waits before the listener checks for shutdown.
 const RECEIVE_WAIT: Duration = Duration::from_millis(500);
@@ -236,7 +236,7 @@ impl Replies {
             Route::WebSocket(sender, events) => {
                 let inbound = events::inbound(message);
                 for frame in inbound.frames {
-                    sender.deliver(delivery(frame));
+                    sender.deliver(&delivery(frame));
                 }
                 if inbound.for_view {
                     events.offer(message);
@@ -290,6 +290,6 @@ pub(crate) fn delivery(frame: events::Frame) -> Delivery {
     match frame {
         events::Frame::Text(text) => Delivery::Message(Message::Text(text)),
         events::Frame::Binary(bytes) => Delivery::Message(Message::Binary(bytes)),
-        events::Frame::Close(code) => Delivery::Close(code),
+        events::Frame::Close(code) => Delivery::Close(CloseCode::from_code(code)),
     }
 }

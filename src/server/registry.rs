@@ -7,7 +7,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
 use crate::net::socket::Socket;
-use crate::websocket::{Delivery, Sender};
+use crate::websocket::{CloseCode, Delivery, Sender};
 
 /// What a connection is doing, as far as shutdown cares.
 #[derive(Debug, Clone)]
@@ -148,7 +148,7 @@ impl Registry {
                     report.idle_closed += 1;
                 }
                 State::WebSocket(sender) => {
-                    sender.deliver(Delivery::Close(1001));
+                    sender.deliver(&Delivery::Close(CloseCode::GoingAway));
                     report.websockets_closed += 1;
                 }
                 State::Busy => {}

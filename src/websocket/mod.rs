@@ -3,13 +3,13 @@
 mod delivery;
 mod ending;
 mod events;
-mod frames;
 mod keepalive;
 mod message;
 mod opening;
 mod outbox;
+mod proto;
 pub(crate) mod reader;
-mod validate;
+mod sender;
 mod writer;
 
 use std::cell::{Cell, OnceCell, RefCell};
@@ -25,13 +25,12 @@ pub(crate) use keepalive::{Keepalive, Settings as KeepaliveSettings, Watch};
 pub use message::Message;
 pub(crate) use opening::{Open, Opened, OpeningState, Registration};
 pub(crate) use outbox::{Delivery, Outcome};
-pub(crate) use writer::data_frame;
-pub use writer::{Sender, Sent, TrySendError};
+pub(crate) use proto::CloseCode;
+pub use sender::{Sender, Sent, TrySendError};
 
 use crate::error::{Error, Result};
 use crate::layers::ChannelLayer;
 use crate::net::socket::Socket;
-use frames::FrameReader;
 use keepalive::{Liveness, Watched};
 use opening::Opening;
 use reader::Inbound;
@@ -140,10 +139,15 @@ pub(crate) struct Handshake {
 
 impl WebSocket {
     pub(crate) fn new(stream: Arc<Socket>, limits: ReadLimits, handshake: Handshake) -> Self {
-        let frames = FrameReader::new(Arc::clone(&stream), handshake.buffered);
         let live = Arc::new(Liveness::new());
+        let inbound = Inbound::new(
+            Arc::clone(&stream),
+            handshake.buffered,
+            limits,
+            Arc::clone(&live),
+        );
         WebSocket {
-            inbound: Arc::new(Mutex::new(Inbound::new(frames, limits, Arc::clone(&live)))),
+            inbound: Arc::new(Mutex::new(inbound)),
             shared: Shared::new(stream, handshake.policy),
             live,
             opening: RefCell::new(Opening::Pending(handshake.opener)),

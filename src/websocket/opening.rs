@@ -6,7 +6,7 @@ use std::io;
 use std::sync::Arc;
 
 use super::keepalive::{Watch, Watched};
-use super::writer::Sender;
+use super::sender::Sender;
 use crate::layers::ChannelLayer;
 
 /// A reply channel: the layer it lives on and its name.

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use super::delivery::SlowClient;
 use super::message::Message;
-use super::writer::{data_frame, Sender, Shared, WriterState};
+use super::proto::{encode, CloseCode, Outgoing};
+use super::sender::Sender;
+use super::writer::{Shared, WriterState};
 
 /// What another thread delivers to this WebSocket without waiting for it:
 /// a "WebSocket Send/Close" message of a reply channel.
@@ -17,7 +19,7 @@ pub(crate) enum Delivery {
     /// Send a message.
     Message(Message),
     /// Close with this code.
-    Close(u16),
+    Close(CloseCode),
 }
 
 /// What became of one delivery.
@@ -38,20 +40,17 @@ pub(crate) enum Outcome {
 const DRAIN_SLICE: Duration = Duration::from_millis(200);
 
 impl Sender {
-    /// Delivers a whole encoded data frame (shared by every member of a
-    /// group) without waiting.
-    pub(crate) fn deliver_frame(&self, frame: &[u8]) -> Outcome {
-        self.shared.deliver_frame(frame)
+    /// Delivers a message (a group's, say: each member's frame is encoded
+    /// for it) without waiting.
+    pub(crate) fn deliver_message(&self, message: &Message) -> Outcome {
+        self.shared.deliver_message(message)
     }
 
     /// Delivers a reply-channel message without waiting.
-    pub(crate) fn deliver(&self, delivery: Delivery) -> Outcome {
+    pub(crate) fn deliver(&self, delivery: &Delivery) -> Outcome {
         match delivery {
-            Delivery::Message(message) => match data_frame(&message) {
-                Ok(frame) => self.deliver_frame(&frame),
-                Err(_) => Outcome::Gone,
-            },
-            Delivery::Close(code) => match self.shared.close(Some(code), "") {
+            Delivery::Message(message) => self.deliver_message(message),
+            Delivery::Close(close) => match self.shared.close_with(*close) {
                 Ok(true) => Outcome::Delivered,
                 _ => Outcome::Gone,
             },
@@ -60,12 +59,12 @@ impl Sender {
 }
 
 impl Shared {
-    fn deliver_frame(&self, frame: &[u8]) -> Outcome {
+    fn deliver_message(&self, message: &Message) -> Outcome {
         let mut state = self.lock();
         if state.close_sent.is_some() || state.broken {
             return Outcome::Gone;
         }
-        if !self.admits(&mut state, frame.len()) {
+        if !self.admits(&mut state, encode(Outgoing::Message(message)).len()) {
             return match self.policy.slow_client {
                 SlowClient::Drop => {
                     self.policy.count_dropped(self.stream.wire().backlog());
@@ -77,14 +76,9 @@ impl Shared {
                 }
             };
         }
-        let Ok(queued) = self.queue(&mut state, &[frame]) else {
+        let Ok(queued) = self.queue_message(&mut state, message) else {
             return Outcome::Gone;
         };
-        self.messages_out
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        if queued.backlog > 0 {
-            state.ends.push_back(queued.end);
-        }
         drop(state);
         self.after_queue(queued);
         self.policy.count_delivered();
@@ -95,7 +89,8 @@ impl Shared {
     /// and gives up on it if it has not read that far after `close_timeout`.
     fn slow_close(&self, state: &mut WriterState) {
         let backlog = self.stream.wire().backlog();
-        let _ = self.close_locked(state, Some(1013), "client too slow");
+        let close = CloseCode::TryAgainLater("client too slow");
+        let _ = self.close_locked(state, Some(close.code()), close.reason());
         state.give_up_at = Some(Instant::now() + self.policy.close_timeout);
         self.policy.count_slow_close(&format!(
             "{backlog} bytes waiting, over max_queued_bytes/max_queued_messages; closing with 1013"

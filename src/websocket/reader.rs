@@ -1,19 +1,18 @@
-//! The read side of a WebSocket: frames into messages, with every protocol
-//! check of RFC 6455 and the close codes they lead to.
+//! The read side of a WebSocket: a thin loop that moves the client's bytes
+//! from the socket into the protocol core ([`Decoder`]) and acts on what
+//! comes out: messages are queued, pings answered, a client's close
+//! echoed, a protocol error closed with the core's [`CloseCode`].
 
 use std::collections::VecDeque;
+use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
-use tungstenite::protocol::frame::FrameHeader;
-
-use super::frames::{FrameError, FrameLimit, FrameReader, Mode, RawFrame};
 use super::keepalive::Liveness;
 use super::message::Message;
-use super::validate::{check_utf8, parse_close, utf8_valid_prefix};
+use super::proto::{ClientClose, CloseCode, Decoder, Event, Limits};
 use super::writer::Shared;
-use crate::net::socket::is_timeout;
+use crate::net::socket::{is_timeout, Socket};
 
 /// Limits of one WebSocket's read side.
 #[derive(Debug, Clone, Copy)]
@@ -39,23 +38,21 @@ pub(crate) enum Ended {
     Dropped,
 }
 
-/// A fragmented message being reassembled.
-#[derive(Debug)]
-struct Fragments {
-    text: bool,
-    data: Vec<u8>,
-    /// Bytes of `data` known to be valid UTF-8 so far.
-    valid: usize,
+/// Whether a read may wait for the client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    /// Wait for bytes (up to the socket's read timeout).
+    Blocking,
+    /// Only use bytes that have already arrived.
+    NonBlocking,
 }
 
 /// Reads messages, queues complete ones, answers pings and closes.
 #[derive(Debug)]
 pub(crate) struct Inbound {
-    frames: FrameReader,
+    stream: Arc<Socket>,
+    decoder: Decoder,
     limits: ReadLimits,
-    fragments: Option<Fragments>,
-    /// Bytes of the frame still arriving known to be valid UTF-8.
-    frame_valid: usize,
     queue: VecDeque<Message>,
     queued_bytes: usize,
     ended: Option<Ended>,
@@ -67,12 +64,22 @@ pub(crate) struct Inbound {
 }
 
 impl Inbound {
-    pub fn new(frames: FrameReader, limits: ReadLimits, live: Arc<Liveness>) -> Self {
+    /// The read side of `stream`, starting with `buffered`, the bytes read
+    /// past the handshake.
+    pub fn new(
+        stream: Arc<Socket>,
+        buffered: Vec<u8>,
+        limits: ReadLimits,
+        live: Arc<Liveness>,
+    ) -> Self {
+        let core = Limits {
+            max_message: limits.max_message,
+            max_frame: limits.max_frame,
+        };
         Inbound {
-            frames,
+            stream,
+            decoder: Decoder::new(core, buffered),
             limits,
-            fragments: None,
-            frame_valid: 0,
             queue: VecDeque::new(),
             queued_bytes: 0,
             ended: None,
@@ -143,7 +150,7 @@ impl Inbound {
     /// Queues messages that have already arrived, without blocking, while
     /// the queue is under its byte limit; answers pings and closes on the way.
     pub fn poll(&mut self, out: &Shared) {
-        while self.ended.is_none() && self.queued_bytes < self.limits.queue_bytes {
+        while self.ended.is_none() && !self.is_full() {
             match self.read_message(Mode::NonBlocking, out) {
                 Step::Message(message) => {
                     self.queued_bytes += message.len();
@@ -164,13 +171,14 @@ impl Inbound {
                 return;
             }
             self.set_timeout(Some(left));
-            match self
-                .frames
-                .read_frame(self.frame_limit(), Mode::Blocking, &mut |_, _| Ok(()))
-            {
-                Ok(Some(frame)) if is_close(&frame) => drop(self.on_frame(frame, out)),
-                Ok(_) => {}
-                Err(FrameError::Io(e)) if is_timeout(&e) => return,
+            match self.decoder.next_event() {
+                Ok(Some(Event::Close(close))) => self.on_close(close, out),
+                Ok(Some(_)) => {}
+                Ok(None) => match self.fill(Mode::Blocking) {
+                    Ok(_) => {}
+                    Err(e) if is_timeout(&e) => return,
+                    Err(_) => self.ended = Some(Ended::Dropped),
+                },
                 Err(_) => self.ended = Some(Ended::Dropped),
             }
         }
@@ -185,168 +193,86 @@ impl Inbound {
     fn set_timeout(&mut self, timeout: Option<Duration>) {
         if self.timeout != Some(timeout) {
             self.timeout = Some(timeout);
-            let _ = self.frames.stream().set_read_timeout(timeout);
+            let _ = self.stream.set_read_timeout(timeout);
         }
     }
 
-    /// A frame may not announce more than `max_frame`, and a continuation
-    /// not more than the message being reassembled has room for: refused
-    /// with 1009 from its header, before its payload is buffered.
-    fn frame_limit(&self) -> FrameLimit {
-        let buffered = self.fragments.as_ref().map_or(0, |f| f.data.len());
-        FrameLimit {
-            frame: self.limits.max_frame,
-            continuation: self.limits.max_message.saturating_sub(buffered),
-        }
-    }
-
+    /// Reads until the core gives an event (or an error), or no more bytes
+    /// come now (or before the read timeout).
     fn read_message(&mut self, mode: Mode, out: &Shared) -> Step {
-        let limit = self.frame_limit();
-        let fragments = self.fragments.as_ref();
-        let valid = &mut self.frame_valid;
-        let read = self.frames.read_frame(limit, mode, &mut |header, payload| {
-            check_partial_text(fragments, header, payload, valid)
-        });
-        match read {
-            Ok(Some(frame)) => {
-                self.frame_valid = 0;
-                self.live.heard_now();
-                match self.on_frame(frame, out) {
-                    Ok(Some(message)) => {
-                        self.messages_in += 1;
-                        Step::Message(message)
-                    }
-                    Ok(None) => Step::Again,
-                    Err(fail) => {
-                        self.fail(out, fail.0, fail.1);
-                        Step::Pending
-                    }
+        loop {
+            match self.decoder.next_event() {
+                Ok(Some(event)) => return self.on_event(event, out),
+                Ok(None) => {}
+                Err(close) => {
+                    self.fail(out, close);
+                    return Step::Pending;
                 }
             }
-            Ok(None) => Step::Pending,
-            Err(FrameError::Io(e)) if is_timeout(&e) => Step::Pending,
-            Err(FrameError::Io(_) | FrameError::Eof) => {
-                self.ended = Some(Ended::Dropped);
-                Step::Pending
-            }
-            Err(FrameError::Protocol(why)) => {
-                self.fail(out, 1002, why);
-                Step::Pending
-            }
-            Err(FrameError::TooBig) => {
-                self.fail(out, 1009, "frame too large");
-                Step::Pending
-            }
-            Err(FrameError::Invalid(code, why)) => {
-                self.fail(out, code, why);
-                Step::Pending
+            match self.fill(mode) {
+                Ok(true) => {}
+                Ok(false) => return Step::Pending,
+                Err(e) if is_timeout(&e) => return Step::Pending,
+                Err(_) => {
+                    self.ended = Some(Ended::Dropped);
+                    return Step::Pending;
+                }
             }
         }
     }
 
-    fn fail(&mut self, out: &Shared, code: u16, why: &str) {
-        log::info!("closing WebSocket with {code}: {why}");
-        let _ = out.close(Some(code), why);
-        self.ended = Some(Ended::Failed(code));
-    }
-
-    fn on_frame(
-        &mut self,
-        frame: RawFrame,
-        out: &Shared,
-    ) -> Result<Option<Message>, (u16, &'static str)> {
-        let h = &frame.header;
-        if h.rsv1 || h.rsv2 || h.rsv3 {
-            return Err((1002, "reserved bits set without an extension"));
+    /// Reads what the socket has into the core; `Ok(false)` if nothing has
+    /// arrived and `mode` is non-blocking. The end of the stream is an error.
+    fn fill(&mut self, mode: Mode) -> io::Result<bool> {
+        if mode == Mode::NonBlocking && !self.stream.ready()? {
+            return Ok(false);
         }
-        match h.opcode {
-            OpCode::Control(control) => self.on_control(control, frame, out).map(|()| None),
-            OpCode::Data(data) => self.on_data(data, frame),
+        match (&*self.stream).read(self.decoder.space())? {
+            0 => Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                self.decoder.filled(n);
+                self.live.heard_now();
+                Ok(true)
+            }
         }
     }
 
-    fn on_control(
-        &mut self,
-        control: Control,
-        frame: RawFrame,
-        out: &Shared,
-    ) -> Result<(), (u16, &'static str)> {
-        if !frame.header.is_final || frame.payload.len() > 125 {
-            return Err((1002, "control frames must be final and at most 125 bytes"));
-        }
-        match control {
-            Control::Ping => {
-                if out.pong(&frame.payload).is_err() {
+    fn on_event(&mut self, event: Event, out: &Shared) -> Step {
+        match event {
+            Event::Message(message) => {
+                self.messages_in += 1;
+                return Step::Message(message);
+            }
+            Event::Ping(payload) => {
+                if out.pong(&payload).is_err() {
                     self.ended = Some(Ended::Dropped);
                 }
-                Ok(())
             }
-            Control::Pong => Ok(()),
-            Control::Close => {
-                let code = parse_close(&frame.payload)?;
-                let reason = frame.payload.get(2..).unwrap_or_default();
-                let by_client = out.close_sent().is_none();
-                let _ = out.close(code, "");
-                self.ended = Some(Ended::Closed {
-                    code,
-                    reason: String::from_utf8_lossy(reason).into_owned(),
-                    by_client,
-                });
-                Ok(())
-            }
-            Control::Reserved(_) => Err((1002, "reserved control opcode")),
+            Event::Pong(_) => {}
+            Event::Close(close) => self.on_close(close, out),
         }
+        Step::Again
     }
 
-    fn on_data(
-        &mut self,
-        data: Data,
-        frame: RawFrame,
-    ) -> Result<Option<Message>, (u16, &'static str)> {
-        let fragments = match (data, self.fragments.take()) {
-            (Data::Continue, Some(fragments)) => fragments,
-            (Data::Continue, None) => return Err((1002, "continuation frame without a message")),
-            (Data::Text | Data::Binary, Some(_)) => {
-                return Err((1002, "new message inside a fragmented one"))
-            }
-            (Data::Text, None) => Fragments {
-                text: true,
-                data: Vec::new(),
-                valid: 0,
-            },
-            (Data::Binary, None) => Fragments {
-                text: false,
-                data: Vec::new(),
-                valid: 0,
-            },
-            (Data::Reserved(_), _) => return Err((1002, "reserved data opcode")),
-        };
-        let mut fragments = fragments;
-        if fragments.data.len() + frame.payload.len() > self.limits.max_message {
-            return Err((1009, "message too large"));
-        }
-        if fragments.data.is_empty() {
-            fragments.data = frame.payload;
-        } else {
-            fragments.data.extend_from_slice(&frame.payload);
-        }
-        if fragments.text && !(frame.header.is_final && fragments.valid == 0) {
-            // Fail fast inside fragmented messages; a whole message is checked
-            // once, below.
-            fragments.valid = check_utf8(&fragments.data, fragments.valid, frame.header.is_final)?;
-        }
-        if !frame.header.is_final {
-            self.fragments = Some(fragments);
-            return Ok(None);
-        }
-        Ok(Some(if fragments.text {
-            Message::Text(
-                String::from_utf8(fragments.data)
-                    .map_err(|_| (1007, "invalid UTF-8 in text message"))?,
-            )
-        } else {
-            Message::Binary(fragments.data)
-        }))
+    /// The client's close frame: answered with its code (unless we closed
+    /// first); reading ends.
+    fn on_close(&mut self, close: Option<ClientClose>, out: &Shared) {
+        let by_client = out.close_sent().is_none();
+        let (code, reason) = close.map_or((None, String::new()), |c| (Some(c.code), c.reason));
+        let _ = out.close(code, "");
+        self.ended = Some(Ended::Closed {
+            code,
+            reason,
+            by_client,
+        });
+    }
+
+    /// The client broke the protocol: close with what the core says.
+    fn fail(&mut self, out: &Shared, close: CloseCode) {
+        let code = close.code();
+        log::info!("closing WebSocket with {code}: {}", close.reason());
+        let _ = out.close_with(close);
+        self.ended = Some(Ended::Failed(code));
     }
 }
 
@@ -354,26 +280,4 @@ enum Step {
     Message(Message),
     Again,
     Pending,
-}
-
-fn is_close(frame: &RawFrame) -> bool {
-    frame.header.opcode == OpCode::Control(Control::Close)
-}
-
-/// Fails fast on invalid UTF-8 in a text frame that is still arriving, as
-/// RFC 6455 §8.1 asks; `valid` is how much of `payload` is known valid.
-fn check_partial_text(
-    fragments: Option<&Fragments>,
-    header: &FrameHeader,
-    payload: &[u8],
-    valid: &mut usize,
-) -> Result<(), FrameError> {
-    let tail: &[u8] = match (header.opcode, fragments) {
-        (OpCode::Data(Data::Text), None) => &[],
-        (OpCode::Data(Data::Continue), Some(f)) if f.text => &f.data[f.valid..],
-        _ => return Ok(()),
-    };
-    *valid = utf8_valid_prefix(tail, payload, *valid)
-        .ok_or(FrameError::Invalid(1007, "invalid UTF-8 in text message"))?;
-    Ok(())
 }

@@ -1,7 +1,8 @@
 //! The write side of a WebSocket, shared by the view, other threads'
 //! [`Sender`]s, group deliveries and the reader's pong and close replies.
 //!
-//! Every frame is encoded here and queued on the connection's wire
+//! Every frame is encoded by the core's one encoder ([`encode`]) in
+//! [`Shared::queue_frame`] and queued on the connection's wire
 //! ([`Socket::queue`]: through the TLS session when there is one), so frames
 //! never interleave and nobody blocks on the client unless they chose to:
 //! [`Sender::send`] waits for its own message with one total deadline,
@@ -13,11 +14,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Instant;
 
-use tungstenite::protocol::frame::coding::{Control, Data, OpCode};
-use tungstenite::protocol::frame::FrameHeader;
-
 use super::delivery::WritePolicy;
 use super::message::Message;
+use super::proto::{encode, CloseCode, Outgoing};
+use super::sender::{Sent, TrySendError};
 use crate::error::{Error, Result};
 use crate::net::socket::{Queued, Socket};
 
@@ -67,7 +67,7 @@ impl Shared {
             return Err(Error::ConnectionClosed);
         }
         let deadline = Instant::now() + self.policy.send_timeout;
-        let queued = self.queue_message(&mut state, message.as_bytes(), opcode(message))?;
+        let queued = self.queue_message(&mut state, message)?;
         drop(state);
         match self.stream.wire().wait_written(queued.end, Some(deadline)) {
             Ok(()) => {
@@ -99,7 +99,7 @@ impl Shared {
         if !self.admits(&mut state, message.len()) {
             return Err(TrySendError::Full(message));
         }
-        match self.queue_message(&mut state, message.as_bytes(), opcode(&message)) {
+        match self.queue_message(&mut state, &message) {
             Ok(queued) => Ok(self.after_queue(queued)),
             Err(_) => Err(TrySendError::Closed(message)),
         }
@@ -115,15 +115,13 @@ impl Shared {
         self.policy.admits(backlog, state.ends.len(), len)
     }
 
-    fn queue_message(
+    /// Queues a data message (counted, and remembered while unwritten).
+    pub(super) fn queue_message(
         &self,
         state: &mut WriterState,
-        payload: &[u8],
-        opcode: OpCode,
+        message: &Message,
     ) -> Result<Queued> {
-        let mut header = Vec::with_capacity(14);
-        format_header(&mut header, opcode, payload.len())?;
-        let queued = self.queue(state, &[&header, payload])?;
+        let queued = self.queue_frame(state, Outgoing::Message(message))?;
         self.messages_out.fetch_add(1, Ordering::Relaxed);
         if queued.backlog > 0 {
             state.ends.push_back(queued.end);
@@ -131,9 +129,15 @@ impl Shared {
         Ok(queued)
     }
 
-    /// Queues bytes on the wire; a failure marks the connection dead.
-    pub(super) fn queue(&self, state: &mut WriterState, bufs: &[&[u8]]) -> Result<Queued> {
-        self.stream.queue(bufs).map_err(|e| {
+    /// Encodes a frame and queues it on the wire: every frame the server
+    /// sends goes out here. A failure marks the connection dead.
+    pub(super) fn queue_frame(
+        &self,
+        state: &mut WriterState,
+        frame: Outgoing<'_>,
+    ) -> Result<Queued> {
+        let encoded = encode(frame);
+        self.stream.queue(&encoded.bufs()).map_err(|e| {
             state.broken = true;
             Error::from_peer_io(e)
         })
@@ -154,15 +158,15 @@ impl Shared {
     /// Answers a ping, without waiting; skipped for a client that has more
     /// than its bound waiting (a later pong answers a later ping).
     pub fn pong(&self, payload: &[u8]) -> Result<()> {
-        self.control(Control::Pong, payload)
+        self.control(Outgoing::Pong(payload))
     }
 
     /// Sends a ping (keepalive), without waiting.
     pub fn ping(&self, payload: &[u8]) -> Result<()> {
-        self.control(Control::Ping, payload)
+        self.control(Outgoing::Ping(payload))
     }
 
-    fn control(&self, control: Control, payload: &[u8]) -> Result<()> {
+    fn control(&self, frame: Outgoing<'_>) -> Result<()> {
         let mut state = self.lock();
         if state.close_sent.is_some() || state.broken {
             return Err(Error::ConnectionClosed);
@@ -170,10 +174,7 @@ impl Shared {
         if self.stream.wire().backlog() > self.policy.max_bytes {
             return Ok(());
         }
-        let mut frame = Vec::with_capacity(2 + payload.len());
-        format_header(&mut frame, OpCode::Control(control), payload.len())?;
-        frame.extend_from_slice(payload);
-        let queued = self.queue(&mut state, &[&frame])?;
+        let queued = self.queue_frame(&mut state, frame)?;
         self.after_queue(queued);
         Ok(())
     }
@@ -186,6 +187,11 @@ impl Shared {
         self.close_locked(&mut state, code, reason)
     }
 
+    /// Queues the server's close `close`, as [`close`](Self::close).
+    pub fn close_with(&self, close: CloseCode) -> Result<bool> {
+        self.close(Some(close.code()), close.reason())
+    }
+
     pub(super) fn close_locked(
         &self,
         state: &mut WriterState,
@@ -195,9 +201,8 @@ impl Shared {
         if state.close_sent.is_some() || state.broken {
             return Ok(false);
         }
-        let frame = close_frame(code, reason)?;
         state.close_sent = Some(code.unwrap_or(1005));
-        let queued = self.queue(state, &[&frame])?;
+        let queued = self.queue_frame(state, Outgoing::Close(code, reason))?;
         self.after_queue(queued);
         Ok(true)
     }
@@ -227,191 +232,5 @@ impl Shared {
     /// Messages sent so far.
     pub fn messages_out(&self) -> u64 {
         self.messages_out.load(Ordering::Relaxed)
-    }
-}
-
-fn opcode(message: &Message) -> OpCode {
-    match message {
-        Message::Text(_) => OpCode::Data(Data::Text),
-        Message::Binary(_) => OpCode::Data(Data::Binary),
-    }
-}
-
-/// A whole close frame.
-pub(super) fn close_frame(code: Option<u16>, reason: &str) -> Result<Vec<u8>> {
-    let mut payload = Vec::with_capacity(2 + reason.len());
-    if let Some(code) = code {
-        payload.extend_from_slice(&code.to_be_bytes());
-        payload.extend_from_slice(truncate_reason(reason).as_bytes());
-    }
-    let mut frame = Vec::with_capacity(4 + payload.len());
-    format_header(&mut frame, OpCode::Control(Control::Close), payload.len())?;
-    frame.extend_from_slice(&payload);
-    Ok(frame)
-}
-
-/// A whole data frame carrying `message`: encoded once, written to every
-/// member of a group.
-pub(crate) fn data_frame(message: &Message) -> Result<Vec<u8>> {
-    let payload = message.as_bytes();
-    let mut frame = Vec::with_capacity(14 + payload.len());
-    format_header(&mut frame, opcode(message), payload.len())?;
-    frame.extend_from_slice(payload);
-    Ok(frame)
-}
-
-pub(super) fn format_header(buf: &mut Vec<u8>, opcode: OpCode, len: usize) -> Result<()> {
-    let header = FrameHeader {
-        opcode,
-        ..FrameHeader::default()
-    };
-    buf.clear();
-    header
-        .format(len as u64, buf)
-        .map_err(|e| Error::Io(io::Error::other(e.to_string())))
-}
-
-/// Close reasons are limited to 123 bytes; cut on a character boundary.
-fn truncate_reason(reason: &str) -> &str {
-    let mut end = reason.len().min(123);
-    while !reason.is_char_boundary(end) {
-        end -= 1;
-    }
-    &reason[..end]
-}
-
-/// How a [`Sender::try_send`] went when the message was taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sent {
-    /// Handed to the kernel whole.
-    Written,
-    /// Queued behind other bytes; it goes out as the client reads.
-    Queued,
-}
-
-/// Why a [`Sender::try_send`] refused a message; the message is given back.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TrySendError {
-    /// The client is slow: its queue is at the server's bound
-    /// (`max_queued_bytes` / `max_queued_messages`).
-    Full(Message),
-    /// The WebSocket is closed (or closing).
-    Closed(Message),
-}
-
-impl TrySendError {
-    /// The message that was not sent.
-    pub fn into_message(self) -> Message {
-        match self {
-            TrySendError::Full(message) | TrySendError::Closed(message) => message,
-        }
-    }
-}
-
-impl std::fmt::Display for TrySendError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            TrySendError::Full(_) => f.write_str("the client's send queue is full"),
-            TrySendError::Closed(_) => f.write_str("the WebSocket is closed"),
-        }
-    }
-}
-
-impl std::error::Error for TrySendError {}
-
-/// A handle that sends on a WebSocket from any thread.
-///
-/// Get one with [`WebSocket::sender`](crate::WebSocket::sender); clone it
-/// freely. Frames from all senders and the view never interleave.
-///
-/// ```no_run
-/// # fn view(request: &wsviews::Request) -> wsviews::Result<()> {
-/// use wsviews::TrySendError;
-///
-/// let websocket = request.websocket().expect("a WebSocket view");
-/// let sender = websocket.sender();
-/// std::thread::spawn(move || {
-///     for tick in 0.. {
-///         // Never blocks: a slow client misses ticks instead of stalling us.
-///         match sender.try_send(format!("tick {tick}")) {
-///             Ok(_) | Err(TrySendError::Full(_)) => {}
-///             Err(TrySendError::Closed(_)) => break, // the client went away
-///         }
-///         std::thread::sleep(std::time::Duration::from_secs(1));
-///     }
-/// });
-/// for message in websocket {
-///     websocket.send(message)?;
-/// }
-/// # Ok(()) }
-/// ```
-#[derive(Debug, Clone)]
-pub struct Sender {
-    pub(crate) shared: Arc<Shared>,
-}
-
-impl Sender {
-    /// Sends one message and waits until it is written: at most the
-    /// server's `send_timeout` in all (a total deadline for this message,
-    /// however many writes it takes). A client that has not taken it by then
-    /// is closed.
-    ///
-    /// # Errors
-    /// [`Error::ConnectionClosed`] once the WebSocket is closed or the client
-    /// went away; an [`Error::Io`] (`TimedOut`) past the deadline.
-    pub fn send(&self, message: impl Into<Message>) -> Result<()> {
-        self.shared.send_message(&message.into())
-    }
-
-    /// Sends one message without ever blocking: written at once, queued
-    /// behind what the client has not read yet, or refused (and given back)
-    /// because the client is over its bound or gone.
-    ///
-    /// # Errors
-    /// [`TrySendError::Full`] for a slow client, [`TrySendError::Closed`]
-    /// once the WebSocket is closed.
-    pub fn try_send(&self, message: impl Into<Message>) -> Result<Sent, TrySendError> {
-        self.shared.try_send_message(message.into())
-    }
-
-    /// Starts the closing handshake with `code` (e.g. 1000) and `reason`,
-    /// without waiting for the client; the view's `wait()` returns `None`
-    /// once the client answers.
-    ///
-    /// # Errors
-    /// An [`Error::Io`] if the connection has failed.
-    pub fn close(&self, code: u16, reason: &str) -> Result<()> {
-        self.shared.close(Some(code), reason).map(drop)
-    }
-
-    /// Whether the WebSocket is closed for sending.
-    pub fn is_closed(&self) -> bool {
-        self.shared.is_closed()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reasons_are_cut_on_char_boundaries() {
-        assert_eq!(truncate_reason("ok"), "ok");
-        let long = "é".repeat(100);
-        let cut = truncate_reason(&long);
-        assert!(cut.len() <= 123 && cut.chars().all(|c| c == 'é'));
-    }
-
-    #[test]
-    fn frames() {
-        assert_eq!(
-            close_frame(Some(1000), "").expect("frame"),
-            [0x88, 2, 0x03, 0xe8]
-        );
-        assert_eq!(close_frame(None, "ignored").expect("frame"), [0x88, 0]);
-        let text = data_frame(&Message::Text("hi".into())).expect("frame");
-        assert_eq!(text, [0x81, 2, b'h', b'i']);
-        let binary = data_frame(&Message::Binary(vec![0; 200])).expect("frame");
-        assert_eq!(&binary[..4], [0x82, 126, 0, 200]);
     }
 }

@@ -1,0 +1,118 @@
+//! [`Sender`]: the public handle that sends on a WebSocket from any
+//! thread, and what its sends report ([`Sent`], [`TrySendError`]).
+
+use std::sync::Arc;
+
+use super::message::Message;
+use super::writer::Shared;
+use crate::error::Result;
+
+/// How a [`Sender::try_send`] went when the message was taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sent {
+    /// Handed to the kernel whole.
+    Written,
+    /// Queued behind other bytes; it goes out as the client reads.
+    Queued,
+}
+
+/// Why a [`Sender::try_send`] refused a message; the message is given back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TrySendError {
+    /// The client is slow: its queue is at the server's bound
+    /// (`max_queued_bytes` / `max_queued_messages`).
+    Full(Message),
+    /// The WebSocket is closed (or closing).
+    Closed(Message),
+}
+
+impl TrySendError {
+    /// The message that was not sent.
+    pub fn into_message(self) -> Message {
+        match self {
+            TrySendError::Full(message) | TrySendError::Closed(message) => message,
+        }
+    }
+}
+
+impl std::fmt::Display for TrySendError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TrySendError::Full(_) => f.write_str("the client's send queue is full"),
+            TrySendError::Closed(_) => f.write_str("the WebSocket is closed"),
+        }
+    }
+}
+
+impl std::error::Error for TrySendError {}
+
+/// A handle that sends on a WebSocket from any thread.
+///
+/// Get one with [`WebSocket::sender`](crate::WebSocket::sender); clone it
+/// freely. Frames from all senders and the view never interleave.
+///
+/// ```no_run
+/// # fn view(request: &wsviews::Request) -> wsviews::Result<()> {
+/// use wsviews::TrySendError;
+///
+/// let websocket = request.websocket().expect("a WebSocket view");
+/// let sender = websocket.sender();
+/// std::thread::spawn(move || {
+///     for tick in 0.. {
+///         // Never blocks: a slow client misses ticks instead of stalling us.
+///         match sender.try_send(format!("tick {tick}")) {
+///             Ok(_) | Err(TrySendError::Full(_)) => {}
+///             Err(TrySendError::Closed(_)) => break, // the client went away
+///         }
+///         std::thread::sleep(std::time::Duration::from_secs(1));
+///     }
+/// });
+/// for message in websocket {
+///     websocket.send(message)?;
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Sender {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Sender {
+    /// Sends one message and waits until it is written: at most the
+    /// server's `send_timeout` in all (a total deadline for this message,
+    /// however many writes it takes). A client that has not taken it by then
+    /// is closed.
+    ///
+    /// # Errors
+    /// [`Error::ConnectionClosed`](crate::Error::ConnectionClosed) once the WebSocket is closed or the client
+    /// went away; an [`Error::Io`](crate::Error::Io) (`TimedOut`) past the deadline.
+    pub fn send(&self, message: impl Into<Message>) -> Result<()> {
+        self.shared.send_message(&message.into())
+    }
+
+    /// Sends one message without ever blocking: written at once, queued
+    /// behind what the client has not read yet, or refused (and given back)
+    /// because the client is over its bound or gone.
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] for a slow client, [`TrySendError::Closed`]
+    /// once the WebSocket is closed.
+    pub fn try_send(&self, message: impl Into<Message>) -> Result<Sent, TrySendError> {
+        self.shared.try_send_message(message.into())
+    }
+
+    /// Starts the closing handshake with `code` (e.g. 1000) and `reason`,
+    /// without waiting for the client; the view's `wait()` returns `None`
+    /// once the client answers.
+    ///
+    /// # Errors
+    /// An [`Error::Io`](crate::Error::Io) if the connection has failed.
+    pub fn close(&self, code: u16, reason: &str) -> Result<()> {
+        self.shared.close(Some(code), reason).map(drop)
+    }
+
+    /// Whether the WebSocket is closed for sending.
+    pub fn is_closed(&self) -> bool {
+        self.shared.is_closed()
+    }
+}

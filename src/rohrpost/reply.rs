@@ -11,6 +11,7 @@ use serde_json::Value;
 use super::protocol::{encode, Request};
 use crate::error::Result;
 use crate::layers::{self, ChannelLayer};
+use crate::websocket::CloseCode;
 use crate::{Group, Sender, WebSocket};
 
 /// One rohrpost message to a client: `{"id", "type", "error"?, "data"?}`.
@@ -183,7 +184,7 @@ impl ReplyTarget for Sender {
     fn send_text(&self, text: String, close: bool) -> Result<()> {
         self.send(text)?;
         if close {
-            self.close(1000, "")?;
+            self.close_because(CloseCode::Normal)?;
         }
         Ok(())
     }

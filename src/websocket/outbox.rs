@@ -64,7 +64,9 @@ impl Shared {
         if state.close_sent.is_some() || state.broken {
             return Outcome::Gone;
         }
-        if !self.admits(&mut state, encode(Outgoing::Message(message)).len()) {
+        // Bounded by the plain frame's length.
+        let len = encode(Outgoing::Message(message), None).len();
+        if !self.admits(&mut state, len) {
             return match self.policy.slow_client {
                 SlowClient::Drop => {
                     self.policy.count_dropped(self.stream.wire().backlog());

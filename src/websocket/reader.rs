@@ -78,7 +78,7 @@ impl Inbound {
         };
         Inbound {
             stream,
-            decoder: Decoder::new(core, buffered),
+            decoder: Decoder::new(core, buffered, None),
             limits,
             queue: VecDeque::new(),
             queued_bytes: 0,

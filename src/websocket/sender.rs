@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use super::message::Message;
+use super::proto::CloseCode;
 use super::writer::Shared;
 use crate::error::Result;
 
@@ -109,6 +110,11 @@ impl Sender {
     /// An [`Error::Io`](crate::Error::Io) if the connection has failed.
     pub fn close(&self, code: u16, reason: &str) -> Result<()> {
         self.shared.close(Some(code), reason).map(drop)
+    }
+
+    /// Starts the closing handshake with one of the server's closes.
+    pub(crate) fn close_because(&self, close: CloseCode) -> Result<()> {
+        self.shared.close_with(close).map(drop)
     }
 
     /// Whether the WebSocket is closed for sending.

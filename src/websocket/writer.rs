@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use super::delivery::WritePolicy;
 use super::message::Message;
-use super::proto::{encode, CloseCode, Outgoing};
+use super::proto::{encode, CloseCode, Deflate, Outgoing};
 use super::sender::{Sent, TrySendError};
 use crate::error::{Error, Result};
 use crate::net::socket::{Queued, Socket};
@@ -31,6 +31,8 @@ pub(super) struct WriterState {
     pub(super) ends: VecDeque<u64>,
     /// A slow client we are closing: give up on it at this time.
     pub(super) give_up_at: Option<Instant>,
+    /// The negotiated compression of messages (permessage-deflate), if any.
+    pub(super) deflate: Option<Box<dyn Deflate>>,
 }
 
 /// The state every writer of one WebSocket shares.
@@ -136,7 +138,8 @@ impl Shared {
         state: &mut WriterState,
         frame: Outgoing<'_>,
     ) -> Result<Queued> {
-        let encoded = encode(frame);
+        let deflate = state.deflate.as_mut().map(|d| &mut **d as &mut dyn Deflate);
+        let encoded = encode(frame, deflate);
         self.stream.queue(&encoded.bufs()).map_err(|e| {
             state.broken = true;
             Error::from_peer_io(e)

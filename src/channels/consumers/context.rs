@@ -105,7 +105,7 @@ impl Context {
     /// # Errors
     /// As [`reply_raw`](Self::reply_raw).
     pub fn close(&self) -> Result<()> {
-        let close = crate::channels::events::Frame::Close(1000);
+        let close = crate::channels::events::Frame::Close(websocket::CloseCode::Normal.code());
         self.reply_raw(&crate::channels::events::outbound(
             &close,
             self.layer.event_type(),

@@ -3,6 +3,7 @@
 //! close frames, the size limits), each failure a [`CloseCode`].
 
 use super::close::{parse_close, ClientClose, CloseCode};
+use super::extension::Inflate;
 use super::frame::{FrameHead, OpCode};
 use super::utf8::{check_utf8, utf8_valid_prefix};
 use crate::websocket::message::Message;
@@ -33,6 +34,9 @@ pub(crate) enum Event {
 #[derive(Debug)]
 struct Fragments {
     text: bool,
+    /// The message came compressed (RSV1 on its first frame): `data` holds
+    /// it inflated.
+    compressed: bool,
     data: Vec<u8>,
     /// Bytes of `data` known to be valid UTF-8 so far.
     valid: usize,
@@ -42,10 +46,10 @@ struct Fragments {
 #[derive(Debug)]
 pub(crate) struct Assembler {
     limits: Limits,
-    /// Whether a negotiated extension (permessage-deflate) gives RSV1 a
-    /// meaning on a message's first frame; until one does, RSV1 is a
-    /// protocol error like RSV2 and RSV3.
-    rsv1: bool,
+    /// The negotiated extension that gives RSV1 a meaning on a message's
+    /// first frame (permessage-deflate); without one, RSV1 is a protocol
+    /// error like RSV2 and RSV3.
+    inflate: Option<Box<dyn Inflate>>,
     fragments: Option<Fragments>,
     /// Bytes of the text frame still arriving known to be valid UTF-8.
     frame_valid: usize,
@@ -54,10 +58,10 @@ pub(crate) struct Assembler {
 const INVALID_UTF8: CloseCode = CloseCode::InvalidData("invalid UTF-8 in text message");
 
 impl Assembler {
-    pub fn new(limits: Limits) -> Self {
+    pub fn new(limits: Limits, inflate: Option<Box<dyn Inflate>>) -> Self {
         Assembler {
             limits,
-            rsv1: false,
+            inflate,
             fragments: None,
             frame_valid: 0,
         }
@@ -89,7 +93,7 @@ impl Assembler {
     fn check_flags(&self, head: &FrameHead) -> Result<(), CloseCode> {
         let [rsv1, rsv2, rsv3] = head.rsv;
         let first_data = matches!(head.opcode, OpCode::Text | OpCode::Binary);
-        if rsv2 || rsv3 || (rsv1 && !(self.rsv1 && first_data)) {
+        if rsv2 || rsv3 || (rsv1 && !(self.inflate.is_some() && first_data)) {
             return Err(CloseCode::Protocol(
                 "reserved bits set without an extension",
             ));
@@ -121,8 +125,9 @@ impl Assembler {
     /// checked head's), failing fast on text that can never become valid.
     pub fn inspect(&mut self, head: &FrameHead, payload: &[u8]) -> Result<(), CloseCode> {
         let tail: &[u8] = match (head.opcode, &self.fragments) {
-            (OpCode::Text, None) => &[],
-            (OpCode::Continue, Some(f)) if f.text => &f.data[f.valid..],
+            // Compressed bytes are checked once inflated.
+            (OpCode::Text, None) if !head.rsv[0] => &[],
+            (OpCode::Continue, Some(f)) if f.text && !f.compressed => &f.data[f.valid..],
             _ => return Ok(()),
         };
         self.frame_valid =
@@ -150,17 +155,11 @@ impl Assembler {
     fn data(&mut self, head: &FrameHead, payload: Vec<u8>) -> Result<Option<Event>, CloseCode> {
         let mut fragments = self.fragments.take().unwrap_or(Fragments {
             text: head.opcode == OpCode::Text,
+            compressed: head.rsv[0],
             data: Vec::new(),
             valid: 0,
         });
-        if fragments.data.len() + payload.len() > self.limits.max_message {
-            return Err(CloseCode::TooBig("message too large"));
-        }
-        if fragments.data.is_empty() {
-            fragments.data = payload;
-        } else {
-            fragments.data.extend_from_slice(&payload);
-        }
+        self.append(&mut fragments, head.fin, payload)?;
         if fragments.text && !(head.fin && fragments.valid == 0) {
             // Fail fast inside fragmented messages; a whole message is
             // checked once, below.
@@ -177,5 +176,25 @@ impl Assembler {
             Message::Binary(fragments.data)
         };
         Ok(Some(Event::Message(message)))
+    }
+
+    /// Adds a frame's payload to its message (inflated if it came
+    /// compressed), within the message limit.
+    fn append(&mut self, to: &mut Fragments, fin: bool, payload: Vec<u8>) -> Result<(), CloseCode> {
+        let limit = self.limits.max_message;
+        if to.compressed {
+            if let Some(inflate) = self.inflate.as_mut() {
+                return inflate.inflate(&payload, fin, &mut to.data, limit);
+            }
+        }
+        if to.data.len() + payload.len() > limit {
+            return Err(CloseCode::TooBig("message too large"));
+        }
+        if to.data.is_empty() {
+            to.data = payload;
+        } else {
+            to.data.extend_from_slice(&payload);
+        }
+        Ok(())
     }
 }

@@ -7,6 +7,7 @@
 
 use super::assembler::{Assembler, Event, Limits};
 use super::close::CloseCode;
+use super::extension::Inflate;
 use super::frame::{unmask, FrameHead};
 
 /// Bytes read at a time for heads and small payloads.
@@ -54,15 +55,15 @@ pub(crate) struct Decoder {
 
 impl Decoder {
     /// A decoder that starts with `buffered`, the bytes that came after
-    /// the request head.
-    pub fn new(limits: Limits, buffered: Vec<u8>) -> Self {
+    /// the request head; `inflate` is the negotiated compression, if any.
+    pub fn new(limits: Limits, buffered: Vec<u8>, inflate: Option<Box<dyn Inflate>>) -> Self {
         Decoder {
             end: buffered.len(),
             buf: buffered,
             pos: 0,
             into_payload: false,
             partial: None,
-            assembler: Assembler::new(limits),
+            assembler: Assembler::new(limits, inflate),
         }
     }
 

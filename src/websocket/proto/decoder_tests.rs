@@ -243,7 +243,7 @@ fn fragmentation() {
 fn large_payloads_are_read_in_place() {
     let payload: Vec<u8> = (0..10_000u32).map(|i| i as u8).collect();
     let bytes = frame(BINARY, &payload);
-    let mut decoder = super::Decoder::new(ROOMY, bytes[..100].to_vec());
+    let mut decoder = super::Decoder::new(ROOMY, bytes[..100].to_vec(), None);
     assert_eq!(decoder.next_event(), Ok(None));
     let mut rest = &bytes[100..];
     let space = decoder.space();

@@ -5,6 +5,7 @@
 use std::borrow::Cow;
 
 use super::close::close_payload;
+use super::extension::Deflate;
 use super::frame::{encode_head, EncodedHead, OpCode};
 use crate::websocket::message::Message;
 
@@ -49,10 +50,10 @@ impl Encoded<'_> {
 }
 
 /// Encodes one frame. A message goes out whole, in one final frame with its
-/// payload borrowed. This is where permessage-deflate plugs in: a
-/// compressed message's payload is the deflated bytes and its head has
-/// RSV1 set (see [`encode_head`]).
-pub(crate) fn encode(frame: Outgoing<'_>) -> Encoded<'_> {
+/// payload borrowed; with the connection's negotiated compression
+/// (`deflate`), a message it compresses carries the deflated bytes and RSV1.
+/// Control frames are never compressed.
+pub(crate) fn encode<'a>(frame: Outgoing<'a>, deflate: Option<&mut dyn Deflate>) -> Encoded<'a> {
     let (opcode, payload) = match frame {
         Outgoing::Message(Message::Text(text)) => (OpCode::Text, Cow::Borrowed(text.as_bytes())),
         Outgoing::Message(Message::Binary(bytes)) => (OpCode::Binary, Cow::Borrowed(&bytes[..])),
@@ -60,8 +61,14 @@ pub(crate) fn encode(frame: Outgoing<'_>) -> Encoded<'_> {
         Outgoing::Pong(payload) => (OpCode::Pong, Cow::Borrowed(payload)),
         Outgoing::Close(code, reason) => (OpCode::Close, Cow::Owned(close_payload(code, reason))),
     };
+    let compressed = match (frame, deflate) {
+        (Outgoing::Message(_), Some(deflate)) => deflate.deflate(&payload),
+        _ => None,
+    };
+    let rsv1 = compressed.is_some();
+    let payload = compressed.map_or(payload, Cow::Owned);
     Encoded {
-        head: encode_head(true, false, opcode, payload.len()),
+        head: encode_head(true, rsv1, opcode, payload.len()),
         payload,
     }
 }
@@ -99,7 +106,7 @@ mod tests {
             ),
         ];
         for (frame, want) in cases {
-            let encoded = encode(frame);
+            let encoded = encode(frame, None);
             assert_eq!(encoded.to_vec(), want, "{frame:?}");
             assert_eq!(encoded.len(), want.len());
         }
@@ -108,7 +115,7 @@ mod tests {
     #[test]
     fn message_payloads_are_not_copied() {
         let message = Message::Binary(vec![7; 100_000]);
-        let encoded = encode(Outgoing::Message(&message));
+        let encoded = encode(Outgoing::Message(&message), None);
         assert!(std::ptr::eq(encoded.bufs()[1], message.as_bytes()));
         assert_eq!(encoded.bufs()[0], [0x82, 127, 0, 0, 0, 0, 0, 1, 0x86, 0xa0]);
     }

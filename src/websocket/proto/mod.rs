@@ -8,6 +8,7 @@ mod assembler;
 mod close;
 mod decoder;
 mod encoder;
+mod extension;
 mod frame;
 mod utf8;
 
@@ -15,9 +16,12 @@ pub(crate) use assembler::{Event, Limits};
 pub(crate) use close::{ClientClose, CloseCode};
 pub(crate) use decoder::Decoder;
 pub(crate) use encoder::{encode, Outgoing};
+pub(crate) use extension::Deflate;
 
 #[cfg(test)]
 mod decoder_tests;
+#[cfg(test)]
+mod extension_tests;
 #[cfg(test)]
 mod rules_tests;
 #[cfg(test)]

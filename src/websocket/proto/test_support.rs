@@ -77,7 +77,7 @@ pub type Case = (&'static str, Vec<u8>, Vec<Event>, Option<u16>);
 /// The events `bytes` give when they arrive in pieces of `piece` bytes,
 /// then the close code they call for (`None`: all good, waiting for more).
 pub fn run(limits: Limits, bytes: &[u8], piece: usize) -> (Vec<Event>, Option<u16>) {
-    let mut decoder = Decoder::new(limits, Vec::new());
+    let mut decoder = Decoder::new(limits, Vec::new(), None);
     let mut events = Vec::new();
     for chunk in bytes.chunks(piece.max(1)) {
         decoder.feed(chunk);

@@ -107,7 +107,9 @@ fn close(message: &layers::Message, out: &mut Vec<Frame>) -> bool {
     code.is_some() || message.contains_key("close")
 }
 
-/// A close code a server may send (RFC 6455 7.4), else 1000.
+/// A close code a server may send (RFC 6455 7.4), else 1000. The rule of
+/// the WebSocket core's `is_valid_close_code`, kept here so that this
+/// channel-side module does not depend on the server's modules.
 fn close_code(code: Option<u64>) -> u16 {
     code.and_then(|c| u16::try_from(c).ok())
         .filter(|c| matches!(c, 1000..=1003 | 1007..=1014 | 3000..=4999))

@@ -14,7 +14,7 @@ use crate::net::socket::Socket;
 use crate::routing::views::{call_view, View};
 use crate::server::registry::Marker;
 use crate::server::ServerState;
-use crate::websocket::{Open, Opened, OpeningState, Registration};
+use crate::websocket::{CloseCode, Open, Opened, OpeningState, Registration};
 
 /// Completes a handshake on the connection's socket when the view first
 /// uses its WebSocket.
@@ -50,7 +50,7 @@ impl Open for Opener {
         // No reply channel yet: the WebSocket gets one from the server when
         // something needs it (see `WebSocket::reply`); most sessions never do.
         if self.state.stopping() {
-            let _ = sender.close(1001, "server shutting down");
+            let _ = sender.close_because(CloseCode::GoingAway);
         }
         let watch = self.state.keepalive.as_ref().map(|k| k.watch(watched));
         Ok(Opened { reply: None, watch })
@@ -88,12 +88,12 @@ pub(crate) fn run(mut request: Request, view: &View, state: &ServerState) -> Out
         OpeningState::Failed => return Outcome::Gone,
         OpeningState::Open => {}
     }
-    let code = match response {
-        Some(response) if response.status() >= 500 => 1011,
-        Some(_) => 1000,
-        None => 1011,
+    let close = match response {
+        Some(response) if response.status() >= 500 => CloseCode::Internal(""),
+        Some(_) => CloseCode::Normal,
+        None => CloseCode::Internal(""),
     };
-    let end = websocket.finish(code, state.config.close_timeout);
+    let end = websocket.finish(close, state.config.close_timeout);
     if let Some((_, channel)) = websocket.opened_reply() {
         state.replies.close(channel);
     }

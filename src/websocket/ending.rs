@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use super::message::Message;
 use super::opening::OpeningState;
+use super::proto::CloseCode;
 use super::reader::Ended;
 use super::WebSocket;
 
@@ -65,8 +66,8 @@ impl CloseReason {
     pub fn code(&self) -> u16 {
         match self {
             CloseReason::Client { code, .. } | CloseReason::Server { code } => *code,
-            CloseReason::Reset => 1006,
-            CloseReason::TimedOut => 1011,
+            CloseReason::Reset => CloseCode::ABNORMAL,
+            CloseReason::TimedOut => CloseCode::Internal("").code(),
         }
     }
 }
@@ -108,7 +109,7 @@ impl WebSocket {
                 reason,
                 by_client: true,
             }) => Some(CloseReason::Client {
-                code: code.unwrap_or(1005),
+                code: code.unwrap_or(CloseCode::NO_STATUS),
                 reason: reason.clone(),
             }),
             Some(Ended::Failed(code)) => Some(CloseReason::Server { code: *code }),
@@ -118,13 +119,13 @@ impl WebSocket {
         }
     }
 
-    /// Ends the session after the view returned: closes with `code` unless a
-    /// close was already sent, waits up to `timeout` for the client's close,
-    /// then closes the TCP connection.
-    pub(crate) fn finish(&self, code: u16, timeout: Duration) -> SessionEnd {
+    /// Ends the session after the view returned: closes with `close` unless
+    /// a close was already sent, waits up to `timeout` for the client's
+    /// close, then closes the TCP connection.
+    pub(crate) fn finish(&self, close: CloseCode, timeout: Duration) -> SessionEnd {
         self.leave_groups();
         let deadline = Instant::now() + timeout;
-        let _ = self.shared.close(Some(code), "");
+        let _ = self.shared.close_with(close);
         let mut inbound = self.lock_inbound();
         inbound.drain_until_closed(&self.shared, deadline);
         // Our close frame (an answer to the client's, say) may still wait.
@@ -155,8 +156,8 @@ impl SessionEnd {
         match (&self.ended, self.sent) {
             (Some(Ended::Failed(code)), _) => *code,
             (_, Some(code)) => code,
-            (Some(Ended::Closed { code, .. }), None) => code.unwrap_or(1005),
-            _ => 1006,
+            (Some(Ended::Closed { code, .. }), None) => code.unwrap_or(CloseCode::NO_STATUS),
+            _ => CloseCode::ABNORMAL,
         }
     }
 }

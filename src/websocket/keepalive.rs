@@ -15,6 +15,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::proto::CloseCode;
 use super::reader::Inbound;
 use super::writer::Shared;
 
@@ -171,8 +172,12 @@ impl Watched {
         if self.live.timed_out.swap(true, Ordering::Relaxed) {
             return;
         }
-        log::info!("closing WebSocket with 1011: no answer to a keepalive ping within {timeout:?}");
-        let _ = self.shared.close(Some(1011), "keepalive ping timeout");
+        let close = CloseCode::Internal("keepalive ping timeout");
+        let code = close.code();
+        log::info!(
+            "closing WebSocket with {code}: no answer to a keepalive ping within {timeout:?}"
+        );
+        let _ = self.shared.close_with(close);
         self.shared.give_up(None);
     }
 }

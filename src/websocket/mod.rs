@@ -385,7 +385,7 @@ impl WebSocket {
     /// # Errors
     /// An I/O error if the close frame cannot be written.
     pub fn close(&self) -> Result<()> {
-        self.close_with(1000, "")
+        self.close_because(CloseCode::Normal)
     }
 
     /// Starts the closing handshake with `code` and `reason`; later `wait()`s
@@ -403,6 +403,11 @@ impl WebSocket {
             }
         }
         self.shared.close(Some(code), reason).map(drop)
+    }
+
+    /// [`close_with`](Self::close_with) one of the server's closes.
+    pub(crate) fn close_because(&self, close: CloseCode) -> Result<()> {
+        self.close_with(close.code(), close.reason())
     }
 
     /// Whether the WebSocket is closed: either side sent a close frame, the

@@ -92,10 +92,11 @@ impl Shared {
     fn slow_close(&self, state: &mut WriterState) {
         let backlog = self.stream.wire().backlog();
         let close = CloseCode::TryAgainLater("client too slow");
-        let _ = self.close_locked(state, Some(close.code()), close.reason());
+        let code = close.code();
+        let _ = self.close_locked(state, Some(code), close.reason());
         state.give_up_at = Some(Instant::now() + self.policy.close_timeout);
         self.policy.count_slow_close(&format!(
-            "{backlog} bytes waiting, over max_queued_bytes/max_queued_messages; closing with 1013"
+            "{backlog} bytes waiting, over max_queued_bytes/max_queued_messages; closing with {code}"
         ));
         // The drain also keeps the time: it cuts the client off at
         // `give_up_at` unless the closing handshake ended first.

@@ -204,7 +204,7 @@ impl Shared {
         if state.close_sent.is_some() || state.broken {
             return Ok(false);
         }
-        state.close_sent = Some(code.unwrap_or(1005));
+        state.close_sent = Some(code.unwrap_or(CloseCode::NO_STATUS));
         let queued = self.queue_frame(state, Outgoing::Close(code, reason))?;
         self.after_queue(queued);
         Ok(true)

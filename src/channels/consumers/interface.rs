@@ -10,7 +10,7 @@ use crate::http::request::Request;
 use crate::http::response::HttpResponse;
 use crate::layers::{ChannelLayer, Message};
 use crate::routing::views::{accept_websocket, IntoResponse, IntoView, View};
-use crate::websocket::{self, WebSocket};
+use crate::websocket::{self, CloseCode, WebSocket};
 use crate::Error;
 
 /// How a path routed to consumers behaves.
@@ -100,7 +100,7 @@ fn websocket_session(request: &Request) {
     }
     let Some((layer, reply)) = websocket.reply() else {
         log::error!("WebSocket {} has no reply channel; closed", request.path());
-        let _ = websocket.close_with(1011, "no reply channel");
+        let _ = websocket.close_because(CloseCode::Internal("no reply channel"));
         return;
     };
     let path = request.path();
@@ -138,12 +138,12 @@ fn forward(
         return true;
     };
     log::warn!("{channel} not sent, WebSocket closed: {e}");
-    let code = if matches!(e, Error::ChannelFull(_)) {
-        1013
+    let close = if matches!(e, Error::ChannelFull(_)) {
+        CloseCode::TryAgainLater("try again later")
     } else {
-        1011
+        CloseCode::Internal("try again later")
     };
-    let _ = websocket.close_with(code, "try again later");
+    let _ = websocket.close_because(close);
     false
 }
 

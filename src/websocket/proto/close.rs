@@ -29,6 +29,13 @@ pub(crate) enum CloseCode {
 }
 
 impl CloseCode {
+    /// 1005, what an endpoint reports for a close frame without a code
+    /// (never sent in one).
+    pub const NO_STATUS: u16 = 1005;
+    /// 1006, what an endpoint reports for a connection that ended without a
+    /// close frame (never sent in one).
+    pub const ABNORMAL: u16 = 1006;
+
     /// The close for `code`: its named variant (with an empty reason) if it
     /// has one.
     pub fn from_code(code: u16) -> Self {

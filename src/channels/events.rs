@@ -18,6 +18,7 @@ use std::borrow::Cow;
 use serde_json::Value;
 
 use crate::layers::{self, ChannelLayer};
+use crate::websocket::{is_valid_close_code, CloseCode};
 
 /// What to write to a WebSocket (this module depends on the layers only, so
 /// the WebSocket types stay out of it).
@@ -96,7 +97,7 @@ fn text_and_bytes(message: &layers::Message, out: &mut Vec<Frame>) -> bool {
 fn close(message: &layers::Message, out: &mut Vec<Frame>) -> bool {
     let is_close_event = message.get("type").and_then(Value::as_str) == Some("websocket.close");
     let code = match message.get("close") {
-        Some(Value::Bool(true)) => Some(1000),
+        Some(Value::Bool(true)) => Some(CloseCode::Normal.code()),
         Some(Value::Number(code)) => Some(close_code(code.as_u64())),
         _ if is_close_event => Some(close_code(message.get("code").and_then(Value::as_u64))),
         _ => None,
@@ -107,13 +108,11 @@ fn close(message: &layers::Message, out: &mut Vec<Frame>) -> bool {
     code.is_some() || message.contains_key("close")
 }
 
-/// A close code a server may send (RFC 6455 7.4), else 1000. The rule of
-/// the WebSocket core's `is_valid_close_code`, kept here so that this
-/// channel-side module does not depend on the server's modules.
+/// A close code a server may send (RFC 6455 7.4), else 1000.
 fn close_code(code: Option<u64>) -> u16 {
     code.and_then(|c| u16::try_from(c).ok())
-        .filter(|c| matches!(c, 1000..=1003 | 1007..=1014 | 3000..=4999))
-        .unwrap_or(1000)
+        .filter(|&c| is_valid_close_code(c))
+        .unwrap_or(CloseCode::Normal.code())
 }
 
 /// The message that sends `frame` to a WebSocket's reply channel: a

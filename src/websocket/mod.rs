@@ -25,7 +25,7 @@ pub(crate) use keepalive::{Keepalive, Settings as KeepaliveSettings, Watch};
 pub use message::Message;
 pub(crate) use opening::{Open, Opened, OpeningState, Registration};
 pub(crate) use outbox::{Delivery, Outcome};
-pub(crate) use proto::CloseCode;
+pub(crate) use proto::{is_valid_close_code, CloseCode};
 pub use sender::{Sender, Sent, TrySendError};
 
 use crate::error::{Error, Result};

@@ -13,7 +13,7 @@ mod frame;
 mod utf8;
 
 pub(crate) use assembler::{Event, Limits};
-pub(crate) use close::{ClientClose, CloseCode};
+pub(crate) use close::{is_valid_close_code, ClientClose, CloseCode};
 pub(crate) use decoder::Decoder;
 pub(crate) use encoder::{encode, Outgoing};
 pub(crate) use extension::Deflate;

@@ -6,10 +6,11 @@ use std::net::Shutdown;
 use std::time::{Duration, Instant};
 
 use super::message::Message;
-use super::opening::OpeningState;
+use super::opening::{Opening, OpeningState};
 use super::proto::CloseCode;
 use super::reader::Ended;
 use super::WebSocket;
+use crate::error::Result;
 
 /// What [`WebSocket::wait_timeout`] got.
 #[must_use]
@@ -73,6 +74,52 @@ impl CloseReason {
 }
 
 impl WebSocket {
+    /// Starts the closing handshake with 1000 (normal closure). Before the
+    /// handshake is accepted, refuses it with `403 Forbidden` instead.
+    ///
+    /// # Errors
+    /// An I/O error if the close frame cannot be written.
+    pub fn close(&self) -> Result<()> {
+        self.close_because(CloseCode::Normal)
+    }
+
+    /// Starts the closing handshake with `code` and `reason`; later `wait()`s
+    /// return `None`. Before the handshake is accepted, refuses it with
+    /// `403 Forbidden` instead, as Channels does.
+    ///
+    /// # Errors
+    /// An I/O error if the close frame cannot be written.
+    pub fn close_with(&self, code: u16, reason: &str) -> Result<()> {
+        {
+            let mut opening = self.opening.borrow_mut();
+            if let Opening::Pending(_) = &*opening {
+                *opening = Opening::Refused;
+                return Ok(());
+            }
+        }
+        self.shared.close(Some(code), reason).map(drop)
+    }
+
+    /// [`close_with`](Self::close_with) one of the server's closes.
+    pub(crate) fn close_because(&self, close: CloseCode) -> Result<()> {
+        self.close_with(close.code(), close.reason())
+    }
+
+    /// Whether the WebSocket is closed: either side sent a close frame, the
+    /// connection dropped or went silent past the keepalive timeout (or the
+    /// handshake was refused). True as soon as the reader has seen the end.
+    pub fn is_closed(&self) -> bool {
+        match self.opening_state() {
+            OpeningState::Pending => false,
+            OpeningState::Refused | OpeningState::Failed => true,
+            OpeningState::Open => {
+                self.shared.is_closed()
+                    || self.live.timed_out()
+                    || self.lock_inbound().ended().is_some()
+            }
+        }
+    }
+
     /// Why the WebSocket closed; `None` while it is open (or not accepted
     /// yet). Useful once [`wait`](Self::wait) returned `None` or a send
     /// failed:

@@ -10,11 +10,12 @@
 //! client: pings, pongs and closes are queued on the connection's wire.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use super::liveness::{decide, now_ms, Action, Liveness, Settings, Timing};
 use super::proto::CloseCode;
 use super::reader::Inbound;
 use super::writer::Shared;
@@ -25,85 +26,6 @@ const PING_PAYLOAD: &[u8] = b"wsviews";
 /// How long the timer thread outlives the last WebSocket it watched, so
 /// that one short session after another does not start a thread each.
 const LINGER: Duration = Duration::from_secs(1);
-
-/// Milliseconds since the process's keepalive epoch: the one clock of
-/// every [`Liveness`] and timer.
-fn now_ms() -> u64 {
-    static EPOCH: OnceLock<Instant> = OnceLock::new();
-    let epoch = *EPOCH.get_or_init(Instant::now);
-    u64::try_from(epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-}
-
-/// When a WebSocket last showed signs of life, shared by its reader and the
-/// timer. Times are [`now_ms`] values.
-#[derive(Debug)]
-pub(crate) struct Liveness {
-    /// When a frame last arrived.
-    heard: AtomicU64,
-    /// When the last keepalive ping went out (0: never).
-    pinged: AtomicU64,
-    /// The client did not answer a ping in time.
-    timed_out: AtomicBool,
-}
-
-impl Liveness {
-    /// Liveness of a WebSocket heard from now.
-    pub fn new() -> Self {
-        Liveness {
-            heard: AtomicU64::new(now_ms()),
-            pinged: AtomicU64::new(0),
-            timed_out: AtomicBool::new(false),
-        }
-    }
-
-    /// A frame arrived.
-    pub fn heard_now(&self) {
-        self.heard.store(now_ms(), Ordering::Relaxed);
-    }
-
-    /// Whether the client failed to answer a keepalive ping in time.
-    pub fn timed_out(&self) -> bool {
-        self.timed_out.load(Ordering::Relaxed)
-    }
-}
-
-/// Settings of a server's keepalive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Settings {
-    pub interval: Duration,
-    pub timeout: Duration,
-}
-
-/// What the timer does about one WebSocket now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Action {
-    /// Nothing before this time (ms).
-    WaitUntil(u64),
-    /// Send a ping.
-    Ping,
-    /// Give up on the client.
-    Expire,
-}
-
-/// The pure keepalive rule. Events due within `slack` ms fire now, so that
-/// one wake-up serves many WebSockets and the deadlines are never passed.
-fn decide(now: u64, heard: u64, pinged: u64, interval: u64, timeout: u64, slack: u64) -> Action {
-    let soon = now.saturating_add(slack);
-    if pinged > heard {
-        let expiry = pinged.saturating_add(timeout);
-        return if soon >= expiry {
-            Action::Expire
-        } else {
-            Action::WaitUntil(expiry)
-        };
-    }
-    let ping_at = heard.saturating_add(interval);
-    if soon >= ping_at {
-        Action::Ping
-    } else {
-        Action::WaitUntil(ping_at)
-    }
-}
 
 /// What the timer needs of one WebSocket.
 #[derive(Debug)]
@@ -179,28 +101,6 @@ impl Watched {
         );
         let _ = self.shared.close_with(close);
         self.shared.give_up(None);
-    }
-}
-
-/// [`Settings`] in the timer's units.
-#[derive(Debug, Clone, Copy)]
-struct Timing {
-    interval_ms: u64,
-    timeout_ms: u64,
-    slack_ms: u64,
-    timeout: Duration,
-}
-
-impl Timing {
-    fn of(settings: Settings) -> Self {
-        let ms = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX).max(1);
-        let (interval_ms, timeout_ms) = (ms(settings.interval), ms(settings.timeout));
-        Timing {
-            interval_ms,
-            timeout_ms,
-            slack_ms: interval_ms.min(timeout_ms) / 32,
-            timeout: settings.timeout,
-        }
     }
 }
 
@@ -343,43 +243,5 @@ impl Timer {
             .wait_timeout(state, wait)
             .unwrap_or_else(PoisonError::into_inner)
             .0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_keepalive_rule() {
-        // (now, heard, pinged, expected) with interval 100, timeout 50, slack 3.
-        let table = [
-            (0, 0, 0, Action::WaitUntil(100)),
-            (96, 0, 0, Action::WaitUntil(100)),
-            (97, 0, 0, Action::Ping),
-            (150, 0, 0, Action::Ping),
-            (120, 0, 110, Action::WaitUntil(160)),
-            (157, 0, 110, Action::Expire),
-            (157, 110, 110, Action::WaitUntil(210)),
-            (157, 130, 110, Action::WaitUntil(230)),
-            (500, 130, 110, Action::Ping),
-        ];
-        for (now, heard, pinged, expected) in table {
-            assert_eq!(
-                decide(now, heard, pinged, 100, 50, 3),
-                expected,
-                "now {now}, heard {heard}, pinged {pinged}"
-            );
-        }
-    }
-
-    #[test]
-    fn slack_is_a_small_part_of_the_shorter_period() {
-        let timing = Timing::of(Settings {
-            interval: Duration::from_secs(20),
-            timeout: Duration::from_secs(10),
-        });
-        assert_eq!((timing.interval_ms, timing.timeout_ms), (20_000, 10_000));
-        assert_eq!(timing.slack_ms, 312);
     }
 }

@@ -7,6 +7,8 @@ use std::sync::Arc;
 
 use super::keepalive::{Watch, Watched};
 use super::sender::Sender;
+use super::WebSocket;
+use crate::error::{Error, Result};
 use crate::layers::ChannelLayer;
 
 /// A reply channel: the layer it lives on and its name.
@@ -92,6 +94,116 @@ pub(crate) fn check_protocol(offered: &[String], protocol: &str) -> io::Result<(
         io::ErrorKind::InvalidInput,
         format!("the client did not offer the subprotocol {protocol:?}"),
     ))
+}
+
+impl WebSocket {
+    /// Completes the opening handshake now: the client gets its `101` with
+    /// the subprotocol chosen by [`View::protocols`](crate::View::protocols),
+    /// if any. Using the socket in any other way accepts it too; calling this
+    /// once it is accepted does nothing.
+    ///
+    /// # Errors
+    /// [`Error::ConnectionClosed`] if the client has gone, or the view closed
+    /// the WebSocket before accepting it.
+    pub fn accept(&self) -> Result<()> {
+        self.open(None)
+    }
+
+    /// Completes the opening handshake agreeing on `protocol`, which must be
+    /// one the client offered (see
+    /// [`offered_protocols`](Self::offered_protocols)); as Channels'
+    /// `accept(subprotocol=...)`.
+    ///
+    /// # Errors
+    /// [`Error::Io`] with `InvalidInput` if the client did not offer
+    /// `protocol`, or the WebSocket was already accepted with another one;
+    /// otherwise as [`accept`](Self::accept).
+    pub fn accept_with_protocol(&self, protocol: &str) -> Result<()> {
+        check_protocol(&self.offered, protocol)?;
+        if self.opening_state() == OpeningState::Open && self.protocol() != Some(protocol) {
+            let why = "the WebSocket was already accepted with another subprotocol";
+            return Err(Error::Io(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                why,
+            )));
+        }
+        self.open(Some(protocol))
+    }
+
+    /// Whether the handshake was accepted (the client got its `101`).
+    pub fn is_accepted(&self) -> bool {
+        self.opening_state() == OpeningState::Open
+    }
+
+    /// The subprotocols the client offered (`Sec-WebSocket-Protocol`), in its
+    /// order of preference.
+    pub fn offered_protocols(&self) -> &[String] {
+        &self.offered
+    }
+
+    pub(crate) fn opening_state(&self) -> OpeningState {
+        self.opening.borrow().state()
+    }
+
+    /// Accepts the handshake unless it is already; `Err` if it cannot be.
+    fn open(&self, protocol: Option<&str>) -> Result<()> {
+        let opener = {
+            let mut opening = self.opening.borrow_mut();
+            match &*opening {
+                Opening::Open => return Ok(()),
+                Opening::Refused | Opening::Failed => return Err(Error::ConnectionClosed),
+                Opening::Pending(_) => {}
+            }
+            match std::mem::replace(&mut *opening, Opening::Failed) {
+                Opening::Pending(opener) => opener,
+                _ => return Err(Error::ConnectionClosed),
+            }
+        };
+        let protocol = protocol.or(self.default_protocol.as_deref());
+        let registration = Registration {
+            sender: self.new_sender(),
+            watched: Watched {
+                inbound: Arc::clone(&self.inbound),
+                shared: Arc::clone(&self.shared),
+                live: Arc::clone(&self.live),
+            },
+        };
+        match opener.open(protocol, registration) {
+            Ok(opened) => {
+                *self.opening.borrow_mut() = Opening::Open;
+                if let Some(protocol) = protocol {
+                    let _ = self.protocol.set(protocol.to_owned());
+                }
+                if let Some((_, channel)) = opened.reply {
+                    self.set_reply(channel);
+                }
+                if let Some(watch) = opened.watch {
+                    let _ = self.watch.set(watch);
+                }
+                Ok(())
+            }
+            Err(e) => {
+                log::debug!("handshake reply not sent: {e}");
+                self.shared.lock().broken = true;
+                self.lock_inbound().set_dropped();
+                Err(Error::ConnectionClosed)
+            }
+        }
+    }
+
+    /// Accepts the handshake if need be; whether the WebSocket is open.
+    pub(super) fn use_socket(&self) -> bool {
+        self.open(None).is_ok()
+    }
+
+    /// The subprotocol agreed in the handshake, if any; before the handshake
+    /// is accepted, the one [`accept`](Self::accept) would agree on.
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol
+            .get()
+            .map(String::as_str)
+            .or(self.default_protocol.as_deref())
+    }
 }
 
 #[cfg(test)]

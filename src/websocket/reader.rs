@@ -8,7 +8,7 @@ use std::io::{self, Read};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::keepalive::Liveness;
+use super::liveness::Liveness;
 use super::message::Message;
 use super::proto::{ClientClose, CloseCode, Decoder, Event, Limits};
 use super::writer::Shared;

@@ -2,11 +2,74 @@
 //! thread, and what its sends report ([`Sent`], [`TrySendError`]).
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use super::message::Message;
 use super::proto::CloseCode;
 use super::writer::Shared;
-use crate::error::Result;
+use super::WebSocket;
+use crate::error::{Error, Result};
+
+/// How often a sending view also looks for pings and close frames.
+const POLL_ON_SEND_EVERY: Duration = Duration::from_millis(50);
+
+impl WebSocket {
+    /// Sends one message: `&str`/`String` as text, `Vec<u8>`/`&[u8]` as
+    /// binary, or a [`Message`] (django-websocket's `send()`). Accepts the
+    /// handshake first if need be.
+    ///
+    /// Waits until the message is written, at most the server's
+    /// `send_timeout` in all; a client that has not taken it by then is
+    /// closed. [`try_send`](Self::try_send) never waits.
+    ///
+    /// # Errors
+    /// [`Error::ConnectionClosed`](crate::Error::ConnectionClosed) once the
+    /// WebSocket is closed or the client has gone; an I/O error if the write
+    /// fails otherwise (it blocked longer than the server's `send_timeout`).
+    pub fn send(&self, message: impl Into<Message>) -> Result<()> {
+        if !self.use_socket() {
+            return Err(Error::ConnectionClosed);
+        }
+        self.poll_control();
+        self.shared.send_message(&message.into())
+    }
+
+    /// Sends one message without ever blocking (see [`Sender::try_send`]).
+    /// Accepts the handshake first if need be.
+    ///
+    /// # Errors
+    /// [`TrySendError::Full`] for a client over its bound,
+    /// [`TrySendError::Closed`] once the WebSocket is closed.
+    pub fn try_send(&self, message: impl Into<Message>) -> std::result::Result<Sent, TrySendError> {
+        let message = message.into();
+        if !self.use_socket() {
+            return Err(TrySendError::Closed(message));
+        }
+        self.poll_control();
+        self.shared.try_send_message(message)
+    }
+
+    /// A cloneable handle to send from other threads. Accepts the handshake
+    /// first if need be (if that fails, the sender's sends fail).
+    pub fn sender(&self) -> Sender {
+        self.use_socket();
+        self.new_sender()
+    }
+
+    pub(super) fn new_sender(&self) -> Sender {
+        Sender {
+            shared: Arc::clone(&self.shared),
+        }
+    }
+
+    /// Answers pings and notices closes while a view only sends.
+    fn poll_control(&self) {
+        if self.last_poll.get().elapsed() >= POLL_ON_SEND_EVERY {
+            self.last_poll.set(Instant::now());
+            self.lock_inbound().poll(&self.shared);
+        }
+    }
+}
 
 /// How a [`Sender::try_send`] went when the message was taken.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

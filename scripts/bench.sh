@@ -12,7 +12,7 @@ examples=(--example loadgen --example baseline_echo --example tiny_http_plain)
 [ -f examples/demo.rs ] && examples+=(--example demo)
 cargo build --release "${examples[@]}"
 
-# idle 8000 holds 8000 sockets in the client and 8000 in the server: raise the soft
+# idle 16000 holds 16000 sockets in the client and 16000 in the server: raise the soft
 # limit as far as the hard limit allows (65536 wanted).
 hard=$(ulimit -Hn)
 if [ "$hard" = unlimited ] || [ "$hard" -ge 65536 ]; then ulimit -n 65536; else ulimit -n "$hard"; fi

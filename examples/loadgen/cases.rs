@@ -32,7 +32,7 @@ pub fn cases(args: &mut Args, wanted: &str) -> Result<Vec<Case>, String> {
     let http_secs: f64 = args.get("http-secs", 5.0)?;
     let http_conns: usize = args.get("http-conns", 8)?;
     let hold: f64 = args.get("hold", 2.0)?;
-    let idle = args.list("idle", &[2000, 8000])?;
+    let idle = args.list("idle", &[2000, 8000, 16000])?;
     let fanout = args.list("fanout", &[1000])?;
     let rounds: usize = args.get("rounds", 50)?;
     let text = args.flag("text");

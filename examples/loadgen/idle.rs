@@ -1,5 +1,6 @@
 //! `idle`: hold N idle WebSockets from one thread, measure what they cost the server
-//! (VmRSS and threads from /proc/PID/status), then check that every one still echoes.
+//! (VmRSS and threads from /proc/PID/status), check that every one still echoes, then
+//! close them all and measure what the server gives back once they are gone.
 
 use std::time::{Duration, Instant};
 
@@ -56,7 +57,43 @@ pub fn run(target: &Target, opts: &IdleOpts) -> Outcome {
         ));
     }
     close_all(sockets);
+    if let (Some(pid), Some(before)) = (target.pid, before) {
+        add_after_leaving(&mut out, pid, before);
+    }
     out
+}
+
+/// The server's RSS once the connections' threads are gone (10 s at most) and it had
+/// a moment to give memory back: what a burst leaves behind.
+fn add_after_leaving(out: &mut Outcome, pid: u32, before: procstat::Status) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut now = procstat::status(pid);
+    while now.is_some_and(|s| s.threads > before.threads) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        now = procstat::status(pid);
+    }
+    // The server trims its allocator a moment after its connections have left, and
+    // the accept thread's part when it has been idle (wsviews: head_timeout, 10 s):
+    // wait until its RSS has not fallen for 11 s (25 s at most).
+    let deadline = Instant::now() + Duration::from_secs(25);
+    let (mut low, mut since) = (u64::MAX, Instant::now());
+    while Instant::now() < deadline && since.elapsed() < Duration::from_secs(11) {
+        std::thread::sleep(Duration::from_millis(250));
+        match procstat::status(pid) {
+            Some(s) if s.rss_kib < low => (low, since) = (s.rss_kib, Instant::now()),
+            Some(_) => {}
+            None => break,
+        }
+    }
+    if let Some(left) = procstat::status(pid) {
+        out.add(
+            "RSS after leaving",
+            "MiB",
+            left.rss_kib as f64 / 1024.0,
+            false,
+        );
+        out.add("threads after leaving", "", left.threads as f64, false);
+    }
 }
 
 fn add_costs(out: &mut Outcome, before: procstat::Status, after: procstat::Status, n: usize) {

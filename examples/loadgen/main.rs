@@ -61,12 +61,12 @@ modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
   http       --conns 8 --secs 5 --warmup 0.5 --path /plain
   matrix     starts the servers itself and compares them:
     --wsviews-bin target/release/examples/demo
-    --wsviews-args 'runserver {addr} --multithreaded'
+    --wsviews-args 'runserver {addr} --multithreaded --max-connections 18000 --max-connections-per-ip 18000'
     --baseline-bin target/release/examples/baseline_echo   --baseline-args '{addr}'
     --http-baseline-bin target/release/examples/tiny_http_plain --http-baseline-args '{addr}'
     --cases echo,handshake,idle,fanout,http   --echo 1x32,50x32,10x65536 [--text]
     --echo-secs 5 --handshake-secs 5 --http-secs 5 --warmup 0.5 --hold 2
-    --idle 2000,8000 --fanout 1000 --rounds 50 --http-conns 8
+    --idle 2000,8000,16000 --fanout 1000 --rounds 50 --http-conns 8
     --repeat 3 (runs per side, interleaved; the best is kept)
     --pin auto|off|SERVER_CPUS:CLIENT_CPUS (taskset; auto = server on the last CPU)
     --out target/bench [--readme]";

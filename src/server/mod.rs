@@ -4,6 +4,7 @@
 
 pub(crate) mod config;
 mod connection;
+mod memory;
 pub(crate) mod refuse;
 pub(crate) mod registry;
 mod session;
@@ -218,7 +219,7 @@ fn accept_loop(listener: &TcpListener, state: &Arc<ServerState>) {
             }
             // The listener's receive timeout (set for accepted sockets to
             // inherit) also ends an idle `accept`: a normal wake-up.
-            Err(e) if crate::net::socket::is_timeout(&e) => {}
+            Err(e) if crate::net::socket::is_timeout(&e) => state.connections.on_idle(),
             Err(e) if is_transient(&e) => log::debug!("accept: {e}"),
             Err(e) => {
                 log::error!("accept failed: {e}; retrying in {backoff:?}");

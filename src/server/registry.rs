@@ -6,6 +6,7 @@ use std::net::{IpAddr, Shutdown};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Instant;
 
+use super::memory::Trimmer;
 use crate::net::socket::Socket;
 use crate::websocket::{CloseCode, Delivery, Sender};
 
@@ -46,6 +47,7 @@ struct Inner {
 pub(crate) struct Registry {
     inner: Mutex<Inner>,
     emptied: Condvar,
+    trimmer: Trimmer,
 }
 
 /// What a graceful shutdown found and did.
@@ -124,6 +126,7 @@ impl Registry {
                 cut: false,
             },
         );
+        self.trimmer.opened(inner.entries.len());
         Ok(Ticket {
             registry: Arc::clone(self),
             id,
@@ -133,6 +136,16 @@ impl Registry {
     /// Connections open now.
     pub fn len(&self) -> usize {
         self.lock().entries.len()
+    }
+
+    /// The accept loop has been idle for a while: gives back the memory its
+    /// own thread's arena kept of a burst (the connections' threads give back
+    /// theirs when they leave).
+    pub fn on_idle(&self) {
+        if self.trimmer.trimmed_since_idle() {
+            super::memory::trim_own_arena();
+        }
+        self.trimmer.trim_if_due();
     }
 
     /// Closes idle connections and sends every WebSocket a 1001 close,
@@ -274,6 +287,14 @@ impl Drop for Ticket {
         }
         if inner.awaited {
             self.registry.emptied.notify_all();
+        }
+        if self.registry.trimmer.fallen(inner.entries.len()) {
+            // What grew with the burst goes with it, then the allocator's
+            // free memory goes back to the system.
+            inner.entries.shrink_to_fit();
+            inner.per_client.shrink_to_fit();
+            drop(inner);
+            self.registry.trimmer.trim_if_due();
         }
     }
 }

@@ -36,6 +36,11 @@ pub fn example_binary(name: &str) -> PathBuf {
         if cfg!(feature = "tls") {
             cargo.args(["--features", "tls"]);
         }
+        // Every feature of the test binary, or each example build after a
+        // `cargo test --all-features` compile rebuilds the crate (about 40 s).
+        if cfg!(feature = "channels-redis") {
+            cargo.args(["--features", "channels-redis"]);
+        }
         if !cfg!(debug_assertions) {
             cargo.arg("--release");
         }

@@ -38,7 +38,7 @@ log "golden msgpack bodies still match Python's msgpack"
 log "cargo test (unit, integration and doc tests)"
 cargo test --all-features
 
-log "Autobahn conformance cases 1-10 against the demo (scripts/autobahn.sh)"
+log "Autobahn conformance against the demo: cases 1-10, then all 517 with --permessage-deflate (scripts/autobahn.sh)"
 bash scripts/autobahn.sh
 
 log "browser test: the demo chat in headless Chromium (playwright-core)"

@@ -184,6 +184,6 @@ pub use server::config::ServerConfig;
 pub use server::registry::ShutdownReport;
 pub use server::{Server, ServerHandle, ShutdownHandle};
 pub use websocket::{
-    CloseReason, DeliveryStats, Message, Messages, Received, Sender, Sent, SlowClient,
-    TrySendError, WebSocket,
+    CloseReason, DeliveryStats, Message, Messages, PerMessageDeflate, Received, Sender, Sent,
+    SlowClient, TrySendError, WebSocket,
 };

@@ -10,6 +10,8 @@ pub(crate) struct Handshake {
     pub accept: String,
     /// The subprotocols the client offered, in its order of preference.
     pub offered_protocols: Vec<String>,
+    /// The `Sec-WebSocket-Extensions` values the client sent, in order.
+    pub extensions: Vec<String>,
 }
 
 /// Why a handshake was refused: the status and a one-line reason.
@@ -98,6 +100,12 @@ pub(crate) fn validate_handshake(head: &Head) -> Result<Handshake, Rejection> {
     Ok(Handshake {
         accept: tungstenite::handshake::derive_accept_key(key.as_bytes()),
         offered_protocols: offered_protocols(head),
+        extensions: head
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case("Sec-WebSocket-Extensions"))
+            .map(|(_, v)| v.clone())
+            .collect(),
     })
 }
 
@@ -205,12 +213,28 @@ mod tests {
     }
 
     #[test]
+    fn extension_offers_are_kept_in_order() {
+        let mut lines = good();
+        lines.push("Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits");
+        lines.push("sec-websocket-extensions: x-webkit-deflate-frame");
+        let hs = validate_handshake(&head(&lines)).unwrap();
+        assert_eq!(
+            hs.extensions,
+            [
+                "permessage-deflate; client_max_window_bits",
+                "x-webkit-deflate-frame"
+            ]
+        );
+    }
+
+    #[test]
     fn subprotocols() {
         let mut lines = good();
         lines.push("Sec-WebSocket-Protocol: chat.v2, chat.v1");
         lines.push("Sec-WebSocket-Protocol: rohrpost");
         let hs = validate_handshake(&head(&lines)).unwrap();
         assert_eq!(hs.offered_protocols, ["chat.v2", "chat.v1", "rohrpost"]);
+        assert!(hs.extensions.is_empty());
         let supported = |s: &[&str]| s.iter().map(|p| p.to_string()).collect::<Vec<_>>();
         let pick = |s: &[&str]| select_protocol(&hs.offered_protocols, &supported(s));
         assert_eq!(pick(&["chat.v1", "chat.v2"]), Some("chat.v2".into()));

@@ -8,6 +8,7 @@
 //!                        [--cert PEM --key PEM] [--static-url /static/] [--static-dir static]
 //!                        [--nostatic] [-v 0..3]
 //!                        [--channel-layer URL] [--noworker] [--workers N]
+//!                        [--permessage-deflate]
 //! cargo run -- runworker [--threads N] [--only-channels CHANNEL...]
 //!                        [--exclude-channels CHANNEL...] [--channel-layer URL]
 //! ```
@@ -74,6 +75,7 @@ Options:
   --channel-layer URL       memory:// (default), redis://host:port/db or channels-redis://host:port/db, shared with other processes
   --noworker                do not run consumers in this process (run them with runworker)
   --workers N               consumer worker threads in this process (default 2)
+  --permessage-deflate      compress WebSocket messages with clients that offer it (RFC 7692)
   -h, --help                show this help
 
 RUST_LOG, when set, overrides --verbosity. SIGINT or SIGTERM stops the server gracefully.
@@ -287,6 +289,11 @@ mod tests {
         for bad in ["0", "x"] {
             assert!(parse_args(["runserver", "--workers", bad]).is_err());
         }
+        let deflate = run(&["runserver", "--permessage-deflate"]);
+        assert!(deflate.permessage_deflate && !default.permessage_deflate);
+        let settings = deflate.config().get_permessage_deflate();
+        assert_eq!(settings, Some(crate::PerMessageDeflate::default()));
+        assert_eq!(default.config().get_permessage_deflate(), None);
     }
 
     #[test]

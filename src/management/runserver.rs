@@ -10,6 +10,7 @@ use crate::error::Result;
 use crate::routing::urls::URLPattern;
 use crate::server::config::ServerConfig;
 use crate::server::Server;
+use crate::websocket::PerMessageDeflate;
 
 /// Worker threads `runserver` starts in its own process by default.
 const IN_PROCESS_WORKERS: usize = 2;
@@ -63,6 +64,9 @@ pub struct RunServer {
     /// `--ping-timeout SECS`: close a pinged WebSocket (1011) silent this
     /// long after the ping. Defaults to [`DEFAULT_PING_TIMEOUT`], 20 s.
     pub ping_timeout: Duration,
+    /// `--permessage-deflate`: compress WebSocket messages with clients
+    /// that offer it, with [`PerMessageDeflate::default`].
+    pub permessage_deflate: bool,
 }
 
 pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
@@ -83,6 +87,7 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
         workers: IN_PROCESS_WORKERS,
         ping_interval: Some(DEFAULT_PING_INTERVAL),
         ping_timeout: DEFAULT_PING_TIMEOUT,
+        permessage_deflate: false,
     };
     let mut addr_seen = false;
     let mut args = args.iter();
@@ -92,6 +97,7 @@ pub(super) fn parse_runserver(args: &[String]) -> Result<Command, UsageError> {
             "--multithreaded" => run.multithreaded = true,
             "--noworker" => run.noworker = true,
             "--workers" => run.workers = count(arg, args.next())?,
+            "--permessage-deflate" => run.permessage_deflate = true,
             "--channel-layer" => run.channel_layer = Some(value_of(arg, args.next())?.to_owned()),
             "--max-message-size" => {
                 let value = value_of(arg, args.next())?;
@@ -192,6 +198,9 @@ impl RunServer {
         }
         if let Some(max) = self.max_connections_per_ip {
             config = config.max_connections_per_ip(max);
+        }
+        if self.permessage_deflate {
+            config = config.permessage_deflate(Some(PerMessageDeflate::default()));
         }
         config
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer};
 use crate::websocket::{
-    KeepaliveSettings, ReadLimits, SlowClient, WritePolicy, DEFAULT_MAX_QUEUED_BYTES,
-    DEFAULT_MAX_QUEUED_MESSAGES,
+    KeepaliveSettings, PerMessageDeflate, ReadLimits, SlowClient, WritePolicy,
+    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES,
 };
 
 /// Settings for a [`Server`](crate::Server), with a sane default for each.
@@ -44,6 +44,7 @@ pub struct ServerConfig {
     pub(crate) max_message_size: usize,
     pub(crate) max_frame_size: usize,
     pub(crate) read_queue_size: usize,
+    pub(crate) permessage_deflate: Option<PerMessageDeflate>,
     pub(crate) send_timeout: Duration,
     pub(crate) max_queued_bytes: usize,
     pub(crate) max_queued_messages: usize,
@@ -75,6 +76,7 @@ impl Default for ServerConfig {
             max_message_size: 1024 * 1024,
             max_frame_size: 1024 * 1024,
             read_queue_size: 64 * 1024,
+            permessage_deflate: None,
             send_timeout: Duration::from_secs(30),
             max_queued_bytes: DEFAULT_MAX_QUEUED_BYTES,
             max_queued_messages: DEFAULT_MAX_QUEUED_MESSAGES,
@@ -190,6 +192,16 @@ impl ServerConfig {
         /// and friends queue ahead of the view; the rest waits in the kernel and
         /// TCP pushes back on the client. Defaults to 64 KiB.
         read_queue_size, get_read_queue_size: usize
+    );
+    setter!(
+        /// Compress WebSocket messages with clients that offer
+        /// permessage-deflate (RFC 7692; every browser does), with these
+        /// settings; `None` declines every offer. Defaults to `None` (off):
+        /// compression costs CPU for each message sent, and pays where
+        /// bandwidth is dear (see the README's measurements);
+        /// `runserver --permessage-deflate` turns it on with
+        /// [`PerMessageDeflate::default`].
+        permessage_deflate, get_permessage_deflate: Option<PerMessageDeflate>
     );
     setter!(
         /// Longest a blocking send may wait for the client to take one message,
@@ -314,6 +326,9 @@ impl ServerConfig {
     /// Checks the settings together.
     pub(crate) fn validate(&self) -> Result<()> {
         let fail = |why: &str| Err(Error::Config(why.to_owned()));
+        if let Some(deflate) = &self.permessage_deflate {
+            deflate.validate()?;
+        }
         if self.max_connections == 0 || self.max_connections_per_ip == 0 {
             return fail("max_connections and max_connections_per_ip must be at least 1");
         }

@@ -228,10 +228,24 @@ impl Connection<'_> {
         handshake: Handshake,
         buffered: Vec<u8>,
     ) -> WebSocket {
+        let deflate = self.state.config.permessage_deflate.and_then(|settings| {
+            ws::negotiate(
+                &settings,
+                &ws::parse_offers(handshake.extensions.iter().map(String::as_str)),
+            )
+        });
+        if let Some(agreed) = &deflate {
+            log::debug!(
+                "{}: permessage-deflate agreed: {}",
+                self.peer,
+                agreed.response()
+            );
+        }
         let opener = Opener {
             state: Arc::clone(self.state),
             stream: self.stream(),
             accept: handshake.accept,
+            extensions: deflate.map(|agreed| agreed.response()),
             marker: self.ticket.marker(),
             peer: self.peer,
             line: exchange.line.clone(),
@@ -243,6 +257,7 @@ impl Connection<'_> {
             opener: Box::new(opener),
             policy: Arc::clone(&self.state.write_policy),
             hub: Some(Arc::clone(&self.state.replies) as Arc<dyn ws::ReplyHub>),
+            deflate,
         };
         WebSocket::new(self.stream(), self.state.config.read_limits(), handshake)
     }

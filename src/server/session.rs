@@ -23,6 +23,8 @@ pub(crate) struct Opener {
     pub stream: Arc<Socket>,
     /// The `Sec-WebSocket-Accept` value.
     pub accept: String,
+    /// The `Sec-WebSocket-Extensions` answer (permessage-deflate), if any.
+    pub extensions: Option<String>,
     pub marker: Marker,
     pub peer: SocketAddr,
     /// The request line, for the access log.
@@ -35,7 +37,12 @@ impl Open for Opener {
         protocol: Option<&str>,
         registration: Registration,
     ) -> io::Result<Opened> {
-        write_switching(&self.stream, &self.accept, protocol)?;
+        write_switching(
+            &self.stream,
+            &self.accept,
+            protocol,
+            self.extensions.as_deref(),
+        )?;
         log::info!(target: "wsviews::access", "\"{}\" 101 -", self.line);
         if !self.state.config.multithreaded {
             log::warn!(
@@ -110,12 +117,20 @@ pub(crate) fn run(mut request: Request, view: &View, state: &ServerState) -> Out
 }
 
 /// Writes the `101 Switching Protocols` that completes a handshake.
-fn write_switching(stream: &Socket, accept: &str, protocol: Option<&str>) -> io::Result<()> {
+fn write_switching(
+    stream: &Socket,
+    accept: &str,
+    protocol: Option<&str>,
+    extensions: Option<&str>,
+) -> io::Result<()> {
     let mut response = HttpResponse::new(Vec::new())
         .with_status(101)
         .with_header("Sec-WebSocket-Accept", accept);
     if let Some(protocol) = protocol {
         response.set_header("Sec-WebSocket-Protocol", protocol);
+    }
+    if let Some(extensions) = extensions {
+        response.set_header("Sec-WebSocket-Extensions", extensions);
     }
     let response = response.without_content_type();
     let mut out = BufWriter::with_capacity(1024, stream);

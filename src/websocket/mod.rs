@@ -1,5 +1,6 @@
 //! The WebSocket object a view receives, with django-websocket's methods.
 
+mod deflate;
 mod delivery;
 mod ending;
 mod events;
@@ -35,6 +36,9 @@ pub(crate) use reply::ReplyHub;
 pub use sender::{Sender, Sent, TrySendError};
 
 use crate::net::socket::Socket;
+pub use deflate::PerMessageDeflate;
+pub(crate) use deflate::{negotiate, parse_offers, Agreement};
+use deflate::{Deflater, Inflater};
 use liveness::Liveness;
 use opening::Opening;
 use reader::Inbound;
@@ -120,20 +124,31 @@ pub(crate) struct Handshake {
     pub policy: Arc<WritePolicy>,
     /// The server's reply channels (`None`: the WebSocket gets none).
     pub hub: Option<Arc<dyn ReplyHub>>,
+    /// The permessage-deflate agreement, if one was made.
+    pub deflate: Option<Agreement>,
 }
 
 impl WebSocket {
     pub(crate) fn new(stream: Arc<Socket>, limits: ReadLimits, handshake: Handshake) -> Self {
         let live = Arc::new(Liveness::new());
+        let inflate = handshake
+            .deflate
+            .as_ref()
+            .map(|agreed| Box::new(Inflater::new(agreed)) as Box<dyn proto::Inflate>);
+        let deflate = handshake
+            .deflate
+            .as_ref()
+            .map(|agreed| Box::new(Deflater::new(agreed)) as Box<dyn proto::Deflate>);
         let inbound = Inbound::new(
             Arc::clone(&stream),
             handshake.buffered,
             limits,
             Arc::clone(&live),
+            inflate,
         );
         WebSocket {
             inbound: Arc::new(Mutex::new(inbound)),
-            shared: Shared::new(stream, handshake.policy),
+            shared: Shared::new(stream, handshake.policy, deflate),
             live,
             opening: RefCell::new(Opening::Pending(handshake.opener)),
             offered: handshake.offered,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::liveness::Liveness;
 use super::message::Message;
-use super::proto::{ClientClose, CloseCode, Decoder, Event, Limits};
+use super::proto::{ClientClose, CloseCode, Decoder, Event, Inflate, Limits};
 use super::writer::Shared;
 use crate::net::socket::{is_timeout, Socket};
 
@@ -71,6 +71,7 @@ impl Inbound {
         buffered: Vec<u8>,
         limits: ReadLimits,
         live: Arc<Liveness>,
+        inflate: Option<Box<dyn Inflate>>,
     ) -> Self {
         let core = Limits {
             max_message: limits.max_message,
@@ -78,7 +79,7 @@ impl Inbound {
         };
         Inbound {
             stream,
-            decoder: Decoder::new(core, buffered, None),
+            decoder: Decoder::new(core, buffered, inflate),
             limits,
             queue: VecDeque::new(),
             queued_bytes: 0,

@@ -47,10 +47,17 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub fn new(stream: Arc<Socket>, policy: Arc<WritePolicy>) -> Arc<Self> {
+    pub fn new(
+        stream: Arc<Socket>,
+        policy: Arc<WritePolicy>,
+        deflate: Option<Box<dyn Deflate>>,
+    ) -> Arc<Self> {
         Arc::new_cyclic(|me| Shared {
             stream,
-            state: Mutex::default(),
+            state: Mutex::new(WriterState {
+                deflate,
+                ..WriterState::default()
+            }),
             messages_out: AtomicU64::new(0),
             policy,
             me: me.clone(),

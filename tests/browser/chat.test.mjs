@@ -7,55 +7,15 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-
-const DEMO_BIN =
-  process.env.DEMO_BIN ??
-  fileURLToPath(new URL('../../target/debug/examples/demo', import.meta.url));
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-const TIMEOUT_MS = 10_000;
+import { CHROMIUM_ARGS, TIMEOUT_MS, startDemo } from './demo.mjs';
 
 let demo;
 let baseUrl;
 let browser;
 
-/** Starts the demo on port 0 and resolves with its URL once it listens. */
-function startDemo() {
-  return new Promise((resolve, reject) => {
-    const child = spawn(DEMO_BIN, ['runserver', '127.0.0.1:0', '--multithreaded'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-      env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'warn' },
-    });
-    const timer = setTimeout(() => reject(new Error('the demo did not start')), 20_000);
-    let output = '';
-    child.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      output += chunk;
-      const found = output.match(/Starting development server at (http:\/\/[^/\s]+\/)/);
-      if (found) {
-        clearTimeout(timer);
-        resolve({ child, url: found[1] });
-      }
-    });
-  });
-}
-
 before(async () => {
-  ({ child: demo, url: baseUrl } = await startDemo());
+  ({ child: demo, url: baseUrl } = await startDemo([]));
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
@@ -97,6 +57,8 @@ test('a message typed in one page appears in the other', async () => {
     await logItem(bob, 'hello from alice').waitFor();
     await logItem(alice, 'hello from alice').waitFor();
     assert.equal(await alice.inputValue('#message'), '');
+    // Without --permessage-deflate nothing is compressed.
+    assert.equal(await alice.evaluate('socket.extensions'), '');
     assert.deepEqual(await bob.locator('#log li').allTextContents(), [
       'bob is here',
       'hello from alice',

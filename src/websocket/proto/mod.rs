@@ -16,7 +16,7 @@ pub(crate) use assembler::{Event, Limits};
 pub(crate) use close::{is_valid_close_code, ClientClose, CloseCode};
 pub(crate) use decoder::Decoder;
 pub(crate) use encoder::{encode, Outgoing};
-pub(crate) use extension::Deflate;
+pub(crate) use extension::{Deflate, Inflate};
 
 #[cfg(test)]
 mod decoder_tests;

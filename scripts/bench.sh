@@ -3,7 +3,8 @@
 # files limit, and runs the whole matrix (wsviews vs the plain baselines, back to back).
 #   bash scripts/bench.sh                      # full matrix, about 4 minutes
 #   bash scripts/bench.sh --echo-secs 2 --idle 500 --fanout 200   # any loadgen option
-# Writes target/bench/{results.json,results.md,chart.svg} and server logs in target/bench/logs.
+# Writes target/bench/{results.json,results.md,chart.svg,deflate.md} and server logs in
+# target/bench/logs.
 # Without examples/demo.rs (the wsviews demo) the wsviews side is skipped.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,12 @@ echo "ulimit -n: $(ulimit -n)" >&2
 CLK_TCK=$(getconf CLK_TCK)
 export CLK_TCK
 
-exec target/release/examples/loadgen matrix "$@"
+target/release/examples/loadgen matrix "$@"
+
+# permessage-deflate: wsviews and Python websockets, each with and without it
+# (1 KiB JSON echo, RSS of 2 000 connections); writes target/bench/deflate.md.
+if [ ! -x target/bench-venv/bin/python ]; then
+  python3 -m venv target/bench-venv
+  target/bench-venv/bin/pip install -q --disable-pip-version-check "websockets==15.*"
+fi
+exec target/release/examples/loadgen deflate

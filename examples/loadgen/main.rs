@@ -30,6 +30,8 @@ mod args;
 mod cases;
 mod chart;
 mod client;
+mod deflate;
+mod deflate_client;
 mod echo;
 mod fanout;
 mod handshake;
@@ -69,7 +71,12 @@ modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
     --idle 2000,8000,16000 --fanout 1000 --rounds 50 --http-conns 8
     --repeat 3 (runs per side, interleaved; the best is kept)
     --pin auto|off|SERVER_CPUS:CLIENT_CPUS (taskset; auto = server on the last CPU)
-    --out target/bench [--readme]";
+    --out target/bench [--readme]
+  deflate    starts wsviews and Python websockets itself, each with and without
+             permessage-deflate: 1 KiB JSON echo and RSS per connection
+    --secs 5 --conns 4 --memory-conns 2000 --wsviews-bin target/release/examples/demo
+    --python target/bench-venv/bin/python --script scripts/bench/websockets_echo.py
+    --out target/bench (writes deflate.md)";
 
 fn main() {
     let raw: Vec<String> = std::env::args().skip(1).collect();
@@ -91,6 +98,9 @@ fn run(raw: Vec<String>) -> Result<(), String> {
     }
     if mode == "matrix" {
         return matrix::run(args);
+    }
+    if mode == "deflate" {
+        return deflate::run(args);
     }
     let addr = args.string("addr", "127.0.0.1:9001");
     let addr: SocketAddr = addr.parse().map_err(|_| format!("--addr: {addr:?}"))?;

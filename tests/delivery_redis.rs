@@ -77,3 +77,54 @@ fn members_from_before_a_redis_restart_receive_again() {
         Some("after")
     );
 }
+
+#[test]
+fn a_burst_across_two_servers_on_redis_loses_nothing() {
+    const MEMBERS: usize = 40;
+    const EACH: usize = 10;
+    init_test_log();
+    let redis = RedisServer::start();
+    // A small inbox: one message per process per send must still fit.
+    let config = || {
+        let layer = wsviews::layers::LayerConfig::default().inbox_capacity(500);
+        let layer = RedisLayer::from_url_with_config(&redis.url(), layer).expect("layer");
+        ServerConfig::default().channel_layer(Arc::new(layer))
+    };
+    let servers = [
+        TestServer::start_with_config(vec![chat()], config()),
+        TestServer::start_with_config(vec![chat()], config()),
+    ];
+    let mut clients: Vec<_> = (0..MEMBERS)
+        .map(|i| servers[i % 2].websocket("/chat/burst"))
+        .collect();
+    let room = servers[0].group("room-burst");
+    wait_until("all joined", || {
+        room.channels().is_ok_and(|c| c.len() == MEMBERS)
+    });
+    let go = Arc::new(std::sync::Barrier::new(MEMBERS));
+    let threads: Vec<_> = clients
+        .drain(..)
+        .enumerate()
+        .map(|(me, mut ws)| {
+            let go = Arc::clone(&go);
+            std::thread::spawn(move || {
+                go.wait();
+                for n in 0..EACH {
+                    ws.send(format!("{me} {n}"));
+                }
+                let mut next = vec![0usize; MEMBERS];
+                for _ in 0..MEMBERS * EACH {
+                    let text = ws.recv().expect("a message").into_text().expect("text");
+                    let (from, n) = text.split_once(' ').expect("sender and number");
+                    let (from, n): (usize, usize) = (from.parse().unwrap(), n.parse().unwrap());
+                    assert_eq!(n, next[from], "member {me}: {from}'s messages in order");
+                    next[from] += 1;
+                }
+                ws
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("member").close();
+    }
+}

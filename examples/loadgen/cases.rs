@@ -1,6 +1,7 @@
 //! The cases of the matrix, sized by the command-line options.
 
 use crate::args::Args;
+use crate::burst::BurstOpts;
 use crate::echo::EchoOpts;
 use crate::fanout::FanoutOpts;
 use crate::handshake::HandshakeOpts;
@@ -35,6 +36,7 @@ pub fn cases(args: &mut Args, wanted: &str) -> Result<Vec<Case>, String> {
     let idle = args.list("idle", &[2000, 8000, 16000])?;
     let fanout = args.list("fanout", &[1000])?;
     let rounds: usize = args.get("rounds", 50)?;
+    let burst_list = args.string("burst", "200x3");
     let text = args.flag("text");
     let want = |name: &str| wanted.split(',').any(|w| w.trim() == name);
     let ws = |name: String, work: Work| Case {
@@ -89,6 +91,23 @@ pub fn cases(args: &mut Args, wanted: &str) -> Result<Vec<Case>, String> {
                 path: "/chat/".into(),
             };
             cases.push(ws(format!("fanout {members}"), Work::Fanout(opts)));
+        }
+    }
+    if want("burst") {
+        for item in burst_list.split(',') {
+            let (members, each) = item
+                .split_once('x')
+                .and_then(|(m, e)| Some((m.trim().parse().ok()?, e.trim().parse().ok()?)))
+                .ok_or_else(|| format!("--burst: {item:?} is not MEMBERSxEACH"))?;
+            let opts = BurstOpts {
+                members,
+                each,
+                senders: usize::MAX,
+                timeout: 20.0,
+                path: "/chat/".into(),
+                also: Vec::new(),
+            };
+            cases.push(ws(format!("burst {members}x{each}"), Work::Burst(opts)));
         }
     }
     if want("http") {

@@ -16,6 +16,11 @@
 //!   check that every one still echoes.
 //! - `fanout`: N members of `/chat/<room>`; one sends; time until all N have it, K times.
 //! - `http`: keep-alive `GET /plain` from C connections for S seconds: requests/s.
+//! - `burst`: N members of `/chat/<room>` each send M messages at once (or only the first
+//!   `--senders`; members spread over `--also` servers sharing a Redis layer): deliveries/s,
+//!   delivery latency, messages lost and out of order.
+//! - `slowmem`: K members that never read, one that sends S x B bytes: the server's RSS
+//!   growth above idle.
 //!
 //! Every mode reports the server's work per server CPU-second, the client's own CPU and
 //! the CPU used by everything else on the machine (noise). `matrix` starts each server
@@ -27,6 +32,7 @@
 //! `getconf CLK_TCK`. Client-side errors are counted and reported, never panicked on.
 
 mod args;
+mod burst;
 mod cases;
 mod chart;
 mod client;
@@ -61,12 +67,15 @@ modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
   idle       --conns 2000 --hold 2 --path /echo
   fanout     --members 1000 --rounds 50 --readers 2 --round-timeout 5 --path /chat/
   http       --conns 8 --secs 5 --warmup 0.5 --path /plain
+  burst      --members 200 --each 3 [--senders N] --timeout 20 --path /chat/ [--also HOST:PORT,...]
+  slowmem    --silent 8 --messages 1500 --size 262144 --path /chat/   (needs --pid)
   matrix     starts the servers itself and compares them:
     --wsviews-bin target/release/examples/demo
     --wsviews-args 'runserver {addr} --multithreaded --max-connections 18000 --max-connections-per-ip 18000'
     --baseline-bin target/release/examples/baseline_echo   --baseline-args '{addr}'
     --http-baseline-bin target/release/examples/tiny_http_plain --http-baseline-args '{addr}'
-    --cases echo,handshake,idle,fanout,http   --echo 1x32,50x32,10x65536 [--text]
+    --cases echo,handshake,idle,fanout,burst,http   --echo 1x32,50x32,10x65536 [--text]
+    --burst 200x3
     --echo-secs 5 --handshake-secs 5 --http-secs 5 --warmup 0.5 --hold 2
     --idle 2000,8000,16000 --fanout 1000 --rounds 50 --http-conns 8
     --repeat 3 (runs per side, interleaved; the best is kept)
@@ -124,6 +133,8 @@ enum Work {
     Idle(idle::IdleOpts),
     Fanout(fanout::FanoutOpts),
     Http(http::HttpOpts),
+    Burst(burst::BurstOpts),
+    SlowMem(burst::SlowMemOpts),
 }
 
 impl Work {
@@ -162,6 +173,20 @@ impl Work {
                 warmup: args.get("warmup", 0.5)?,
                 path: args.string("path", "/plain"),
             }),
+            "burst" => Work::Burst(burst::BurstOpts {
+                members: args.get("members", 200)?,
+                each: args.get("each", 3)?,
+                senders: args.get("senders", usize::MAX)?,
+                timeout: args.get("timeout", 20.0)?,
+                path: args.string("path", "/chat/"),
+                also: also(&args.string("also", ""))?,
+            }),
+            "slowmem" => Work::SlowMem(burst::SlowMemOpts {
+                silent: args.get("silent", 8)?,
+                messages: args.get("messages", 1500)?,
+                size: args.get("size", 256 * 1024)?,
+                path: args.string("path", "/chat/"),
+            }),
             other => return Err(format!("unknown mode {other:?}")),
         })
     }
@@ -173,8 +198,18 @@ impl Work {
             Work::Idle(opts) => idle::run(target, opts),
             Work::Fanout(opts) => fanout::run(target, opts),
             Work::Http(opts) => http::run(target, opts),
+            Work::Burst(opts) => burst::run(target, opts),
+            Work::SlowMem(opts) => burst::run_slowmem(target, opts),
         }
     }
+}
+
+/// The `--also` servers: a comma-separated list of addresses.
+fn also(list: &str) -> Result<Vec<SocketAddr>, String> {
+    list.split(',')
+        .filter(|a| !a.trim().is_empty())
+        .map(|a| a.trim().parse().map_err(|_| format!("--also: {a:?}")))
+        .collect()
 }
 
 fn print_outcome(mode: &str, outcome: &Outcome) {

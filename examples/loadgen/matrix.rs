@@ -111,7 +111,7 @@ fn plan(args: &mut Args) -> Result<Plan, String> {
         );
         None
     };
-    let wanted = args.string("cases", "echo,handshake,idle,fanout,http");
+    let wanted = args.string("cases", "echo,handshake,idle,fanout,burst,http");
     let mut options = json!({
         "wsviews": wsviews.as_ref().map(|s| format!("{} {}", s.bin.display(), s.args)),
         "baseline": format!("{} {}", ws_baseline.bin.display(), ws_baseline.args),

@@ -230,16 +230,22 @@ impl Group {
         layer: &Arc<dyn ChannelLayer>,
         message: &layers::Message,
     ) -> Result<SendReport> {
-        match layer.send_group(&self.name, message) {
-            Ok(()) => Ok(SendReport {
-                forwarded: 1,
-                ..SendReport::default()
-            }),
-            Err(e) => {
-                log::warn!("group {:?}: message not sent: {e}", self.name);
-                Err(e)
-            }
-        }
+        // Layers that carry Channels 4 events reach Django consumers too:
+        // their own group send; ours go once per process (see relay.rs).
+        let sent =
+            match layer.event_type() {
+                Some(_) => layer.send_group(&self.name, message).map(|()| SendReport {
+                    forwarded: 1,
+                    ..SendReport::default()
+                }),
+                None => crate::channels::relay::send_group(layer.as_ref(), &self.name, message)
+                    .map(|r| SendReport {
+                        forwarded: r.reached,
+                        dropped: r.missed,
+                        ..SendReport::default()
+                    }),
+            };
+        sent.inspect_err(|e| log::warn!("group {:?}: message not sent: {e}", self.name))
     }
 
     /// Hands the message to each local member with `deliver`, and through

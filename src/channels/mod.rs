@@ -6,4 +6,5 @@ pub mod consumers;
 pub(crate) mod events;
 pub(crate) mod groups;
 pub(crate) mod memberships;
+pub(crate) mod relay;
 pub(crate) mod replies;

@@ -213,6 +213,22 @@ impl Replies {
         }
     }
 
+    /// A group message relayed to this process: to each listed WebSocket.
+    fn relay(&self, recipients: &[String], message: &layers::Message) {
+        let mut senders = vec![None; recipients.len()];
+        self.senders(recipients, &mut senders);
+        let deliveries: Vec<Delivery> = events::inbound(message)
+            .frames
+            .into_iter()
+            .map(delivery)
+            .collect();
+        for sender in senders.iter().flatten() {
+            for delivery in &deliveries {
+                sender.deliver(delivery);
+            }
+        }
+    }
+
     /// The layer is back after an outage: add every live membership again.
     fn rejoin(&self, since: Instant) {
         let (rejoined, error) = self.memberships.renew(self.layer.as_ref());
@@ -228,6 +244,9 @@ impl Replies {
     }
 
     fn route(&self, channel: &str, message: &layers::Message) {
+        if let Some((recipients, inner)) = crate::channels::relay::recipients(message) {
+            return self.relay(&recipients, &inner);
+        }
         let Some(route) = self.routes().get(channel).cloned() else {
             log::debug!("message for closed reply channel {channel} dropped");
             return;

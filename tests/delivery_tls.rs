@@ -2,48 +2,22 @@
 //! without blocking, go through each connection's TLS session.
 #![cfg(feature = "tls")]
 
+#[path = "support/certificate.rs"]
+mod certificate;
 mod support;
 
-use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::net::SocketAddr;
 use std::sync::{Arc, Barrier};
 use std::thread;
 
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use certificate::{Certificate, TlsStream};
 use support::*;
 use tungstenite::Message as WsMessage;
 use wsviews::{path, require_websocket, Group, Request, Server, ServerConfig, ServerHandle};
 
-type Wss = tungstenite::WebSocket<StreamOwned<ClientConnection, TcpStream>>;
+type Wss = tungstenite::WebSocket<TlsStream>;
 
-/// A self-signed certificate for `localhost` in PEM files, and a client
-/// configuration that trusts it.
-fn certificate() -> (std::path::PathBuf, Arc<ClientConfig>) {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let made = rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("cert");
-    let dir = std::env::temp_dir().join(format!(
-        "wsviews-delivery-tls-{}-{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::SeqCst)
-    ));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    std::fs::write(dir.join("cert.pem"), made.cert.pem()).expect("cert.pem");
-    std::fs::write(dir.join("key.pem"), made.signing_key.serialize_pem()).expect("key.pem");
-    let mut roots = RootCertStore::empty();
-    roots
-        .add(CertificateDer::from(made.cert.der().to_vec()))
-        .expect("root");
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let client = ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    (dir, Arc::new(client))
-}
-
-fn chat_server(dir: &std::path::Path) -> ServerHandle {
+fn chat_server(cert: &Certificate) -> ServerHandle {
     let chat = path(
         "chat/<str:room>",
         require_websocket(|request: &Request| -> wsviews::Result<()> {
@@ -60,8 +34,8 @@ fn chat_server(dir: &std::path::Path) -> ServerHandle {
     Server::bind_tls_with_config(
         "127.0.0.1:0",
         vec![chat],
-        dir.join("cert.pem"),
-        dir.join("key.pem"),
+        cert.cert_pem(),
+        cert.key_pem(),
         config,
     )
     .expect("bind_tls")
@@ -69,10 +43,8 @@ fn chat_server(dir: &std::path::Path) -> ServerHandle {
     .expect("spawn")
 }
 
-fn connect(client: &Arc<ClientConfig>, addr: SocketAddr) -> Wss {
-    let name = ServerName::try_from("localhost").expect("name");
-    let conn = ClientConnection::new(Arc::clone(client), name).expect("client");
-    let tls = StreamOwned::new(conn, support::connect(addr));
+fn connect(cert: &Certificate, addr: SocketAddr) -> Wss {
+    let tls = cert.connect(addr);
     let url = format!("wss://localhost:{}/chat/tls", addr.port());
     tungstenite::client(url, tls).expect("wss handshake").0
 }
@@ -82,11 +54,11 @@ fn a_group_chat_over_wss_reaches_every_member_intact() {
     const MEMBERS: usize = 4;
     const EACH: usize = 20;
     init_test_log();
-    let (dir, client) = certificate();
-    let server = chat_server(&dir);
+    let cert = Certificate::new();
+    let server = chat_server(&cert);
     let layer = server.channel_layer();
     let mut sockets: Vec<Wss> = (0..MEMBERS)
-        .map(|_| connect(&client, server.local_addr()))
+        .map(|_| connect(&cert, server.local_addr()))
         .collect();
     wait_until("every member joined", || {
         Group::with_layer("room-tls", Arc::clone(&layer))
@@ -137,5 +109,4 @@ fn a_group_chat_over_wss_reaches_every_member_intact() {
     let stats = server.delivery_stats();
     assert_eq!((stats.dropped, stats.slow_closed), (0, 0));
     server.shutdown();
-    let _ = std::fs::remove_dir_all(dir);
 }

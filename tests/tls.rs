@@ -2,6 +2,8 @@
 //! time and rustls as the client.
 #![cfg(feature = "tls")]
 
+#[path = "support/certificate.rs"]
+mod certificate;
 #[path = "support/examples.rs"]
 mod examples;
 #[path = "support/processes.rs"]
@@ -9,79 +11,19 @@ mod processes;
 mod support;
 
 use std::io::{BufReader, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::thread;
 
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
+use certificate::Certificate;
 use support::*;
 use wsviews::{path, require_websocket, HttpResponse, Request, Server, ServerHandle};
 
-type TlsStream = StreamOwned<ClientConnection, TcpStream>;
-
-/// A self-signed certificate for `localhost`, its PEM files, and a client
-/// configuration that trusts it.
-struct Certificate {
-    dir: PathBuf,
-    client: Arc<ClientConfig>,
-}
-
-impl Certificate {
-    fn new() -> Self {
-        static NEXT: AtomicUsize = AtomicUsize::new(0);
-        let made =
-            rcgen::generate_simple_self_signed(vec!["localhost".to_owned()]).expect("certificate");
-        let dir = std::env::temp_dir().join(format!(
-            "wsviews-tls-{}-{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::SeqCst)
-        ));
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        std::fs::write(dir.join("cert.pem"), made.cert.pem()).expect("cert.pem");
-        std::fs::write(dir.join("key.pem"), made.signing_key.serialize_pem()).expect("key.pem");
-        let mut roots = RootCertStore::empty();
-        roots
-            .add(CertificateDer::from(made.cert.der().to_vec()))
-            .expect("root");
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let client = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .expect("protocol versions")
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Certificate {
-            dir,
-            client: Arc::new(client),
-        }
-    }
-
-    fn start(&self, urlpatterns: Vec<wsviews::URLPattern>) -> ServerHandle {
-        init_test_log();
-        Server::bind_tls(
-            "127.0.0.1:0",
-            urlpatterns,
-            self.dir.join("cert.pem"),
-            self.dir.join("key.pem"),
-        )
+/// Starts `urlpatterns` over HTTPS with `cert`.
+fn start(cert: &Certificate, urlpatterns: Vec<wsviews::URLPattern>) -> ServerHandle {
+    init_test_log();
+    Server::bind_tls("127.0.0.1:0", urlpatterns, cert.cert_pem(), cert.key_pem())
         .expect("bind_tls")
         .spawn()
         .expect("spawn")
-    }
-
-    fn connect(&self, addr: SocketAddr) -> TlsStream {
-        let name = ServerName::try_from("localhost").expect("name");
-        let conn = ClientConnection::new(Arc::clone(&self.client), name).expect("client");
-        StreamOwned::new(conn, connect(addr))
-    }
-}
-
-impl Drop for Certificate {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
 }
 
 fn describe(request: &Request) -> HttpResponse {
@@ -116,7 +58,7 @@ const TICKS: usize = 200;
 #[test]
 fn https_get_with_keep_alive() {
     let cert = Certificate::new();
-    let server = cert.start(vec![path("describe", describe)]);
+    let server = start(&cert, vec![path("describe", describe)]);
     let mut stream = cert.connect(server.local_addr());
     for _ in 0..2 {
         stream
@@ -137,7 +79,10 @@ fn https_get_with_keep_alive() {
 #[test]
 fn wss_echo_while_a_sender_writes_from_another_thread() {
     let cert = Certificate::new();
-    let server = cert.start(vec![path("echo", require_websocket(echo_with_ticks))]);
+    let server = start(
+        &cert,
+        vec![path("echo", require_websocket(echo_with_ticks))],
+    );
     let stream = cert.connect(server.local_addr());
     let (mut ws, _) = tungstenite::client("wss://localhost/echo", stream).expect("handshake");
     let mut echoes = Vec::new();
@@ -198,7 +143,7 @@ fn poll_three(request: &Request) -> wsviews::Result<()> {
 #[test]
 fn non_blocking_reads_over_tls() {
     let cert = Certificate::new();
-    let server = cert.start(vec![path("poll", require_websocket(poll_three))]);
+    let server = start(&cert, vec![path("poll", require_websocket(poll_three))]);
     let stream = cert.connect(server.local_addr());
     let (mut ws, _) = tungstenite::client("wss://localhost/poll", stream).expect("handshake");
     let first = ws.read().expect("a message").into_text().expect("text");
@@ -221,7 +166,7 @@ fn non_blocking_reads_over_tls() {
 #[test]
 fn plain_http_on_the_tls_port_is_dropped_and_the_server_lives_on() {
     let cert = Certificate::new();
-    let server = cert.start(vec![path("describe", describe)]);
+    let server = start(&cert, vec![path("describe", describe)]);
     let plain = connect(server.local_addr());
     (&plain)
         .write_all(b"GET /describe HTTP/1.1\r\nHost: localhost\r\n\r\n")

@@ -1,12 +1,14 @@
 //! HTTP/1.x: request heads and bodies in, responses out.
 
 pub(crate) mod body;
+mod chunk_reader;
 mod chunked;
 pub(crate) mod connection_close;
 pub(crate) mod cookie;
 mod framing;
 pub(crate) mod handshake;
 pub(crate) mod head;
+mod meta;
 pub(crate) mod proxy;
 pub(crate) mod query;
 pub(crate) mod request;

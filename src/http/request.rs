@@ -93,41 +93,6 @@ impl Request {
         }
     }
 
-    fn build_meta(&self) -> BTreeMap<String, String> {
-        let local = self.local_addr;
-        let mut meta = BTreeMap::new();
-        for (name, value) in &self.headers {
-            let key = match name.to_ascii_uppercase().replace('-', "_") {
-                k if k == "CONTENT_TYPE" || k == "CONTENT_LENGTH" => k,
-                k => format!("HTTP_{k}"),
-            };
-            meta.entry(key)
-                .and_modify(|v: &mut String| {
-                    v.push(',');
-                    v.push_str(value);
-                })
-                .or_insert_with(|| value.clone());
-        }
-        let host = self.header("Host").map(|h| strip_port(h).to_owned());
-        let fixed = [
-            ("REMOTE_ADDR", self.remote_addr.ip().to_string()),
-            ("REMOTE_PORT", self.remote_addr.port().to_string()),
-            ("QUERY_STRING", self.query_string.clone()),
-            ("REQUEST_METHOD", self.method.clone()),
-            ("PATH_INFO", self.path.clone()),
-            (
-                "SERVER_NAME",
-                host.unwrap_or_else(|| local.ip().to_string()),
-            ),
-            ("SERVER_PORT", local.port().to_string()),
-            ("SERVER_PROTOCOL", self.protocol.clone()),
-        ];
-        meta.extend(fixed.map(|(k, v)| (k.to_owned(), v)));
-        meta.entry("CONTENT_TYPE".into()).or_default();
-        meta.entry("CONTENT_LENGTH".into()).or_default();
-        meta
-    }
-
     /// The upper-case method: `GET`, `POST`, ... (Django's `request.method`).
     pub fn method(&self) -> &str {
         &self.method
@@ -169,7 +134,8 @@ impl Request {
     /// each header, `REMOTE_ADDR`, `QUERY_STRING`, `CONTENT_TYPE`,
     /// `CONTENT_LENGTH`, `REQUEST_METHOD`, `SERVER_NAME`, `SERVER_PORT`, ...
     pub fn meta(&self) -> &BTreeMap<String, String> {
-        self.meta.get_or_init(|| self.build_meta())
+        self.meta
+            .get_or_init(|| super::meta::build(self, self.local_addr))
     }
 
     /// The first value of header `name`, case-insensitive (Django's
@@ -275,15 +241,6 @@ fn split_target(target: &str) -> (String, String) {
     (path, query.to_owned())
 }
 
-fn strip_port(host: &str) -> &str {
-    if host.starts_with('[') {
-        return host
-            .split_once(']')
-            .map_or(host, |(h, _)| &host[..=h.len()]);
-    }
-    host.rsplit_once(':').map_or(host, |(h, _)| h)
-}
-
 /// Whether a `Content-Type` value is the MIME type `mime` (parameters ignored).
 pub(crate) fn mime_is(content_type: &str, mime: &str) -> bool {
     content_type
@@ -309,50 +266,5 @@ pub(crate) fn test_request(raw: &str) -> Request {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::test_request as request;
-    use super::*;
-
-    #[test]
-    fn django_attributes() {
-        let r = request(
-            "POST /caf%C3%A9/x?a=1&a=2 HTTP/1.1\r\nHost: example.com:8000\r\nContent-Type: application/x-www-form-urlencoded; charset=utf-8\r\n\
-             Cookie: sessionid=abc; theme=dark\r\nX-Custom: 1\r\nX-Custom: 2\r\nContent-Length: 7\r\n\r\nname=Jo",
-        );
-        assert_eq!(r.method(), "POST");
-        assert_eq!(r.path(), "/café/x");
-        assert_eq!(r.path_info(), "/café/x");
-        assert_eq!(r.get().getlist("a"), ["1", "2"]);
-        assert_eq!(r.post().get("name"), Some("Jo"));
-        assert_eq!(r.cookies()["sessionid"], "abc");
-        assert_eq!(r.cookies()["theme"], "dark");
-        let meta = r.meta();
-        assert_eq!(meta["HTTP_X_CUSTOM"], "1,2");
-        assert_eq!(
-            meta["CONTENT_TYPE"],
-            "application/x-www-form-urlencoded; charset=utf-8"
-        );
-        assert_eq!(meta["CONTENT_LENGTH"], "7");
-        assert_eq!(meta["REMOTE_ADDR"], "10.0.0.1");
-        assert_eq!(meta["QUERY_STRING"], "a=1&a=2");
-        assert_eq!(meta["REQUEST_METHOD"], "POST");
-        assert_eq!(meta["SERVER_NAME"], "example.com");
-        assert_eq!(meta["SERVER_PORT"], "8000");
-        assert!(!meta.contains_key("HTTP_CONTENT_TYPE"));
-        assert!(!r.is_websocket());
-        assert!(r.websocket().is_none());
-    }
-
-    #[test]
-    fn targets_and_hosts() {
-        assert_eq!(split_target("http://h:1/p?q"), ("/p".into(), "q".into()));
-        assert_eq!(split_target("http://h"), ("/".into(), "".into()));
-        assert_eq!(split_target("/a%2Fb"), ("/a/b".into(), "".into()));
-        assert_eq!(strip_port("[::1]:80"), "[::1]");
-        assert_eq!(strip_port("h"), "h");
-        let r = request("GET / HTTP/1.0\r\n\r\n");
-        assert_eq!(r.meta()["SERVER_NAME"], "127.0.0.1");
-        assert_eq!(r.meta()["CONTENT_LENGTH"], "");
-        assert!(r.post().is_empty());
-    }
-}
+#[path = "request_tests.rs"]
+mod tests;

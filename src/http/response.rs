@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io::{self, BufWriter, Cursor, Read, Write};
 
+use super::chunk_reader::ChunkReader;
 pub use super::cookie::Cookie;
 
 /// An HTTP response, as Django's `HttpResponse`.
@@ -272,81 +273,6 @@ impl fmt::Debug for HttpResponse {
     }
 }
 
-/// Reads a streaming body from an iterator of chunks.
-struct ChunkReader<I> {
-    chunks: I,
-    current: Cursor<Vec<u8>>,
-}
-
-impl<I> Read for ChunkReader<I>
-where
-    I: Iterator,
-    I::Item: Into<Vec<u8>>,
-{
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            let n = self.current.read(buf)?;
-            if n > 0 || buf.is_empty() {
-                return Ok(n);
-            }
-            match self.chunks.next() {
-                Some(chunk) => self.current = Cursor::new(chunk.into()),
-                None => return Ok(0),
-            }
-        }
-    }
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn written(response: HttpResponse, minor: u8) -> String {
-        let mut out = Vec::new();
-        response.write_to(&mut out, minor, false).unwrap();
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn fixed_body_has_content_length() {
-        let out = written(HttpResponse::new(vec![b'x'; 100_000]), 1);
-        assert!(out.starts_with("HTTP/1.1 200 OK\r\n"), "{out:.60}");
-        assert!(out.contains("Content-Length: 100000\r\n"));
-        assert!(out.contains("Server: wsviews\r\n"));
-    }
-
-    #[test]
-    fn streaming_body_is_chunked() {
-        let out = written(HttpResponse::streaming(["ab", "", "cde"]), 1);
-        assert!(out.contains("Transfer-Encoding: chunked\r\n"));
-        assert!(
-            out.ends_with("\r\n\r\n2\r\nab\r\n3\r\ncde\r\n0\r\n\r\n"),
-            "{out}"
-        );
-        let out = written(HttpResponse::streaming(["ab", "cde"]), 0);
-        assert!(out.contains("Content-Length: 5\r\n") && out.ends_with("abcde"));
-    }
-
-    #[test]
-    fn shortcuts() {
-        assert_eq!(
-            HttpResponse::not_allowed(&["GET", "POST"]).header("allow"),
-            Some("GET, POST")
-        );
-        assert_eq!(HttpResponse::redirect("/x").header("Location"), Some("/x"));
-        assert_eq!(HttpResponse::permanent_redirect("/x").status(), 301);
-        let json = HttpResponse::json(&serde_json::json!({"a": 1}));
-        assert_eq!(json.content(), Some(&br#"{"a":1}"#[..]));
-        let mut r = HttpResponse::new("");
-        r.set_cookie(
-            Cookie::new("a", "b")
-                .secure(true)
-                .http_only(true)
-                .domain("x.org"),
-        );
-        assert_eq!(
-            r.header("set-cookie"),
-            Some("a=b; Path=/; Domain=x.org; Secure; HttpOnly")
-        );
-    }
-}
+#[path = "response_tests.rs"]
+mod tests;

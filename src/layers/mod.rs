@@ -37,7 +37,7 @@
 //!   (default 100; a process inbox, see below, holds
 //!   [`LayerConfig::inbox_capacity`]); a [`send`](ChannelLayer::send) to a
 //!   full channel fails
-//!   with [`Error::ChannelFull`].
+//!   with [`Error::ChannelFull`](crate::Error::ChannelFull).
 //!   [`send_group`](ChannelLayer::send_group) never blocks and never fails
 //!   because one member is full: it skips that member (logged at WARN).
 //! - **Expiry.** A message unread after [`LayerConfig::expiry`] (default
@@ -46,9 +46,9 @@
 //!   [`group_add`](ChannelLayer::group_add), and a channel session as long
 //!   after its last [`session_save`](ChannelLayer::session_save).
 //! - **Limits.** A message's JSON encoding is at most 1 MiB
-//!   ([`Error::MessageTooLarge`]); channel and
+//!   ([`Error::MessageTooLarge`](crate::Error::MessageTooLarge)); channel and
 //!   group names are 1 to 200 characters from `A-Za-z0-9-_.!?`
-//!   ([`Error::InvalidName`]).
+//!   ([`Error::InvalidName`](crate::Error::InvalidName)).
 //!
 //! # Process-specific channels
 //!
@@ -77,10 +77,10 @@
 //! [`LayerConfig::capacity`].
 
 use std::fmt::Debug;
-use std::sync::Arc;
+
 use std::time::Duration;
 
-use crate::{Error, Result};
+use crate::Result;
 
 mod binary;
 #[cfg(feature = "channels-redis")]
@@ -94,6 +94,7 @@ mod redis;
 #[cfg(any(feature = "redis", feature = "channels-redis"))]
 mod redis_pool;
 mod safe_name;
+mod url;
 
 #[cfg(feature = "channels-redis")]
 pub use self::channels_redis::ChannelsRedisLayer;
@@ -105,6 +106,7 @@ pub use default::{default_layer, set_default_layer};
 pub use memory::InMemoryLayer;
 pub use names::{process_prefix, MAX_MESSAGE_SIZE, MAX_NAME_LEN};
 pub use safe_name::safe_name;
+pub use url::{from_url, from_url_with_config};
 
 /// A message on a channel layer: a JSON map, such as
 /// `{"type": "chat.message", "text": "hello"}`.
@@ -146,9 +148,9 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::ChannelFull`] when the channel holds its capacity of unread
-    /// messages; [`Error::InvalidName`]; [`Error::MessageTooLarge`];
-    /// [`Error::Layer`] when the backend fails (Redis unreachable).
+    /// [`Error::ChannelFull`](crate::Error::ChannelFull) when the channel holds its capacity of unread
+    /// messages; [`Error::InvalidName`](crate::Error::InvalidName); [`Error::MessageTooLarge`](crate::Error::MessageTooLarge);
+    /// [`Error::Layer`](crate::Error::Layer) when the backend fails (Redis unreachable).
     fn send(&self, channel: &str, message: &Message) -> Result<()>;
 
     /// Receives the next message from any of `channels`, waiting up to
@@ -162,9 +164,9 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`] for an empty list, an invalid name, or a
+    /// [`Error::InvalidName`](crate::Error::InvalidName) for an empty list, an invalid name, or a
     /// process-specific name that is not an inbox (`"a!b"`: receive from
-    /// `"a!"`); [`Error::Layer`] when the backend fails, which happens within
+    /// `"a!"`); [`Error::Layer`](crate::Error::Layer) when the backend fails, which happens within
     /// a few seconds when Redis goes away: a receive loop should log it and
     /// pause (say 1 s) before trying again; the layer reconnects by itself.
     fn receive(&self, channels: &[&str], timeout: Duration) -> Result<Option<(String, Message)>>;
@@ -175,7 +177,7 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`] when the prefix is not valid in a name, has a
+    /// [`Error::InvalidName`](crate::Error::InvalidName) when the prefix is not valid in a name, has a
     /// `!` elsewhere than at its end, or is too long.
     fn new_channel(&self, prefix: &str) -> Result<String>;
 
@@ -184,14 +186,14 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
+    /// [`Error::InvalidName`](crate::Error::InvalidName); [`Error::Layer`](crate::Error::Layer) when the backend fails.
     fn group_add(&self, group: &str, channel: &str) -> Result<()>;
 
     /// Removes `channel` from `group`; nothing happens if it is not a member.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
+    /// [`Error::InvalidName`](crate::Error::InvalidName); [`Error::Layer`](crate::Error::Layer) when the backend fails.
     fn group_discard(&self, group: &str, channel: &str) -> Result<()>;
 
     /// Returns the channels currently in `group` (unexpired), in no
@@ -199,7 +201,7 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
+    /// [`Error::InvalidName`](crate::Error::InvalidName); [`Error::Layer`](crate::Error::Layer) when the backend fails.
     fn group_channels(&self, group: &str) -> Result<Vec<String>>;
 
     /// Sends `message` to every channel in `group`. Never blocks on, and
@@ -208,7 +210,7 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`]; [`Error::MessageTooLarge`]; [`Error::Layer`]
+    /// [`Error::InvalidName`](crate::Error::InvalidName); [`Error::MessageTooLarge`](crate::Error::MessageTooLarge); [`Error::Layer`](crate::Error::Layer)
     /// when the backend fails.
     fn send_group(&self, group: &str, message: &Message) -> Result<()>;
 
@@ -219,7 +221,7 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`] for an invalid key; [`Error::Layer`] when the
+    /// [`Error::InvalidName`](crate::Error::InvalidName) for an invalid key; [`Error::Layer`](crate::Error::Layer) when the
     /// backend fails.
     fn session_load(&self, key: &str) -> Result<Option<Message>>;
 
@@ -229,8 +231,8 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`]; [`Error::MessageTooLarge`] over 1 MiB;
-    /// [`Error::Layer`] when the backend fails.
+    /// [`Error::InvalidName`](crate::Error::InvalidName); [`Error::MessageTooLarge`](crate::Error::MessageTooLarge) over 1 MiB;
+    /// [`Error::Layer`](crate::Error::Layer) when the backend fails.
     fn session_save(&self, key: &str, session: &Message) -> Result<()>;
 
     /// Deletes the session stored under `key`; nothing happens if there is
@@ -238,7 +240,7 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`]; [`Error::Layer`] when the backend fails.
+    /// [`Error::InvalidName`](crate::Error::InvalidName); [`Error::Layer`](crate::Error::Layer) when the backend fails.
     fn session_delete(&self, key: &str) -> Result<()>;
 
     /// A new process inbox (a name ending in `!`, see
@@ -249,7 +251,7 @@ pub trait ChannelLayer: Send + Sync + Debug {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidName`] if the layer cannot make one.
+    /// [`Error::InvalidName`](crate::Error::InvalidName) if the layer cannot make one.
     fn new_inbox(&self) -> Result<String> {
         process_prefix("wsviews.reply.")
     }
@@ -278,72 +280,4 @@ pub trait ChannelLayer: Send + Sync + Debug {
     fn is_in_process(&self) -> bool {
         false
     }
-}
-
-/// Creates the channel layer that `url` names, with the default
-/// [`LayerConfig`]: `memory://`, `redis://host:port/db` or
-/// `channels-redis://host:port/db` (see `ChannelsRedisLayer`).
-///
-/// Each call creates a new layer; an in-memory layer is shared by sharing
-/// the returned `Arc`.
-///
-/// # Errors
-///
-/// [`Error::Config`] for an unknown scheme, a malformed Redis URL, or a
-/// `redis://` (`channels-redis://`) URL when wsviews was built without its
-/// `redis` (`channels-redis`) feature.
-pub fn from_url(url: &str) -> Result<Arc<dyn ChannelLayer>> {
-    from_url_with_config(url, LayerConfig::default())
-}
-
-/// Creates the channel layer that `url` names (see [`from_url`]) with
-/// `config`.
-///
-/// # Errors
-///
-/// As [`from_url`], and [`Error::Config`] when `config` is invalid (see
-/// [`LayerConfig::validate`]).
-pub fn from_url_with_config(url: &str, config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
-    let scheme = url.split_once("://").map(|(scheme, _)| scheme);
-    match scheme {
-        Some("memory") => Ok(Arc::new(InMemoryLayer::with_config(config)?)),
-        Some("redis") => redis_from_url(url, config),
-        Some("channels-redis") => channels_redis_from_url(url, config),
-        // The URL may hold a password: only its scheme goes into the error.
-        Some(other) => Err(Error::Config(format!(
-            "unknown channel layer scheme {other:?}: use memory://, redis://host:port/db \
-             or channels-redis://host:port/db"
-        ))),
-        None => Err(Error::Config(
-            "a channel layer URL starts with memory:// or redis://".into(),
-        )),
-    }
-}
-
-#[cfg(feature = "redis")]
-fn redis_from_url(url: &str, config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
-    Ok(Arc::new(RedisLayer::from_url_with_config(url, config)?))
-}
-
-#[cfg(not(feature = "redis"))]
-fn redis_from_url(_url: &str, _config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
-    Err(Error::Config(
-        "a redis:// channel layer needs wsviews built with its `redis` cargo feature".into(),
-    ))
-}
-
-#[cfg(feature = "channels-redis")]
-fn channels_redis_from_url(url: &str, config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
-    Ok(Arc::new(ChannelsRedisLayer::from_url_with_config(
-        url, config,
-    )?))
-}
-
-#[cfg(not(feature = "channels-redis"))]
-fn channels_redis_from_url(_url: &str, _config: LayerConfig) -> Result<Arc<dyn ChannelLayer>> {
-    Err(Error::Config(
-        "a channels-redis:// channel layer needs wsviews built with its `channels-redis` \
-         cargo feature"
-            .into(),
-    ))
 }

@@ -4,17 +4,15 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer};
 use crate::websocket::{
-    KeepaliveSettings, PerMessageDeflate, ReadLimits, SlowClient, WritePolicy,
-    DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES,
+    PerMessageDeflate, SlowClient, DEFAULT_MAX_QUEUED_BYTES, DEFAULT_MAX_QUEUED_MESSAGES,
 };
 
 /// Settings for a [`Server`](crate::Server), with a sane default for each.
 ///
 /// Build one with chainable setters; invalid combinations are reported as an
-/// [`Error::Config`] by [`Server::bind_with_config`](crate::Server::bind_with_config),
+/// [`Error::Config`](crate::Error::Config) by [`Server::bind_with_config`](crate::Server::bind_with_config),
 /// never as a panic.
 ///
 /// ```
@@ -258,20 +256,6 @@ impl ServerConfig {
         accept_all_websockets, get_accept_all_websockets: bool
     );
 
-    /// Only accept WebSocket handshakes whose `Origin` is one of these
-    /// (e.g. `"https://example.com"`); others get `403 Forbidden`. A handshake
-    /// without an `Origin` header (not a browser) is allowed. Defaults to
-    /// accepting every origin.
-    #[must_use]
-    pub fn allowed_origins<I, S>(mut self, origins: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.allowed_origins = Some(origins.into_iter().map(Into::into).collect());
-        self
-    }
-
     /// The channel layer that carries reply channels and groups. Defaults to
     /// the process's default layer ([`layers::default_layer`]), in memory
     /// unless set otherwise.
@@ -287,154 +271,8 @@ impl ServerConfig {
             .clone()
             .unwrap_or_else(layers::default_layer)
     }
-
-    /// The current origin allow-list; `None` accepts every origin.
-    pub fn get_allowed_origins(&self) -> Option<&[String]> {
-        self.allowed_origins.as_deref()
-    }
-
-    /// Trust `X-Forwarded-For` and `X-Forwarded-Proto` from these proxy
-    /// addresses (say nginx on `127.0.0.1`): when the peer is one of them,
-    /// [`Request::remote_addr`](crate::Request::remote_addr) and `REMOTE_ADDR`
-    /// are the rightmost forwarded address that is not a trusted proxy, and
-    /// [`Request::is_secure`](crate::Request::is_secure) follows
-    /// `X-Forwarded-Proto`. Other peers' forwarding headers are ignored.
-    /// Defaults to none: no header is trusted.
-    ///
-    /// ```
-    /// use std::net::Ipv4Addr;
-    /// use wsviews::ServerConfig;
-    ///
-    /// let config = ServerConfig::default().trusted_proxies([Ipv4Addr::LOCALHOST]);
-    /// assert_eq!(config.get_trusted_proxies().len(), 1);
-    /// ```
-    #[must_use]
-    pub fn trusted_proxies<I, A>(mut self, proxies: I) -> Self
-    where
-        I: IntoIterator<Item = A>,
-        A: Into<IpAddr>,
-    {
-        self.trusted_proxies = proxies.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// The trusted proxy addresses; empty trusts none.
-    pub fn get_trusted_proxies(&self) -> &[IpAddr] {
-        &self.trusted_proxies
-    }
-
-    /// Checks the settings together.
-    pub(crate) fn validate(&self) -> Result<()> {
-        let fail = |why: &str| Err(Error::Config(why.to_owned()));
-        if let Some(deflate) = &self.permessage_deflate {
-            deflate.validate()?;
-        }
-        if self.max_connections == 0 || self.max_connections_per_ip == 0 {
-            return fail("max_connections and max_connections_per_ip must be at least 1");
-        }
-        if self.tcp_keepalive == Some(Duration::ZERO) {
-            return fail("tcp_keepalive must be longer than zero");
-        }
-        if self.max_frame_size > self.max_message_size {
-            return fail("max_frame_size must not exceed max_message_size");
-        }
-        if self.max_queued_bytes == 0 || self.max_queued_messages == 0 {
-            return fail("max_queued_bytes and max_queued_messages must be at least 1");
-        }
-        if self.max_message_size == 0 || self.max_head_size < 64 || self.max_headers == 0 {
-            return fail(
-                "max_message_size, max_head_size (>= 64) and max_headers must be positive",
-            );
-        }
-        if self.thread_stack_size < 64 * 1024 {
-            return fail("thread_stack_size must be at least 64 KiB");
-        }
-        let timeouts = [
-            self.head_timeout,
-            self.body_timeout,
-            self.idle_timeout,
-            self.send_timeout,
-            self.close_timeout,
-            self.ping_timeout,
-        ];
-        if timeouts.iter().any(Duration::is_zero) || self.ping_interval == Some(Duration::ZERO) {
-            return fail("timeouts and the ping interval must be longer than zero");
-        }
-        Ok(())
-    }
-
-    /// The limits and timers of a WebSocket's read side.
-    pub(crate) fn read_limits(&self) -> ReadLimits {
-        ReadLimits {
-            max_message: self.max_message_size,
-            max_frame: self.max_frame_size,
-            queue_bytes: self.read_queue_size,
-        }
-    }
-
-    /// The write-side bounds and policy of the server's WebSockets.
-    pub(crate) fn write_policy(&self) -> WritePolicy {
-        WritePolicy::new(
-            self.max_queued_bytes,
-            self.max_queued_messages,
-            self.send_timeout,
-            self.close_timeout,
-            self.slow_client,
-        )
-    }
-
-    /// The keepalive settings, if pings are on.
-    pub(crate) fn keepalive_settings(&self) -> Option<KeepaliveSettings> {
-        self.ping_interval.map(|interval| KeepaliveSettings {
-            interval,
-            timeout: self.ping_timeout,
-        })
-    }
-
-    /// Whether `origin` may open a WebSocket.
-    pub(crate) fn origin_allowed(&self, origin: Option<&str>) -> bool {
-        match (&self.allowed_origins, origin) {
-            (None, _) | (Some(_), None) => true,
-            (Some(list), Some(origin)) => list.iter().any(|o| o.eq_ignore_ascii_case(origin)),
-        }
-    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_is_valid() {
-        assert!(ServerConfig::default().validate().is_ok());
-    }
-
-    #[test]
-    fn invalid_settings_are_errors() {
-        let bad = [
-            ServerConfig::default().max_connections(0),
-            ServerConfig::default().max_connections_per_ip(0),
-            ServerConfig::default().tcp_keepalive(Some(Duration::ZERO)),
-            ServerConfig::default().max_frame_size(2 << 20),
-            ServerConfig::default().head_timeout(Duration::ZERO),
-            ServerConfig::default().ping_interval(Some(Duration::ZERO)),
-            ServerConfig::default().thread_stack_size(1024),
-        ];
-        for config in bad {
-            assert!(
-                matches!(config.validate(), Err(Error::Config(_))),
-                "{config:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn origins() {
-        let open = ServerConfig::default();
-        assert!(open.origin_allowed(Some("http://evil.example")));
-        let closed = ServerConfig::default().allowed_origins(["http://good.example"]);
-        assert!(closed.origin_allowed(Some("http://GOOD.example")));
-        assert!(closed.origin_allowed(None));
-        assert!(!closed.origin_allowed(Some("http://evil.example")));
-    }
-}
+#[path = "config_tests.rs"]
+mod tests;

@@ -6,11 +6,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use super::exchange::Exchange;
 use crate::http::body::{read_body, BodyError};
 use crate::http::connection_close::ConnectionClose;
-use crate::http::handshake::{
-    is_upgrade_request, select_protocol, validate_handshake, Handshake, Rejection,
-};
+use crate::http::handshake::{select_protocol, validate_handshake, Handshake, Rejection};
 use crate::http::head::Head;
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
@@ -289,27 +288,6 @@ impl Connection<'_> {
             return Err(HttpResponse::forbidden("Origin not allowed"));
         }
         Ok(handshake)
-    }
-}
-
-/// What the access log and the response writer need from a request head.
-struct Exchange {
-    line: String,
-    minor: u8,
-    keep_alive: bool,
-    head_only: bool,
-    upgrade: bool,
-}
-
-impl Exchange {
-    fn of(head: &Head) -> Self {
-        Exchange {
-            line: format!("{} {} {}", head.method, head.target, head.protocol()),
-            minor: head.minor_version,
-            keep_alive: head.wants_keep_alive(),
-            head_only: head.method.eq_ignore_ascii_case("HEAD"),
-            upgrade: is_upgrade_request(head),
-        }
     }
 }
 

@@ -65,6 +65,7 @@ mod http;
 mod interface;
 mod routing;
 mod worker;
+mod worker_thread;
 
 pub use context::{ChannelSession, Context};
 pub use interface::{to_consumers, ToConsumers};

@@ -27,12 +27,11 @@
 //! assert_eq!(ws.close(), Some(1000));
 //! ```
 
-use std::io::{self, BufRead, BufReader, Read, Write};
+use std::io::{self, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tungstenite::protocol::frame::coding::CloseCode;
 use tungstenite::stream::MaybeTlsStream;
 
 use crate::channels::groups::Group;
@@ -40,7 +39,12 @@ use crate::layers::{ChannelLayer, InMemoryLayer};
 use crate::routing::urls::URLPattern;
 use crate::server::config::ServerConfig;
 use crate::server::{Server, ServerHandle};
-use crate::websocket::Message;
+
+mod response;
+mod websocket;
+
+pub use response::{read_response, TestResponse};
+pub use websocket::TestWebSocket;
 
 /// How long a test client waits for an answer before the test fails.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -208,150 +212,5 @@ impl TestServer {
             protocol,
             close_code: None,
         })
-    }
-}
-
-/// A response as a test sees it.
-#[derive(Debug, Clone)]
-pub struct TestResponse {
-    /// The status code.
-    pub status: u16,
-    /// Headers in order, names as sent.
-    pub headers: Vec<(String, String)>,
-    /// The body, de-chunked.
-    pub body: Vec<u8>,
-}
-
-impl TestResponse {
-    /// The first value of header `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        crate::http::find_header(&self.headers, name)
-    }
-
-    /// The body as text (lossy UTF-8).
-    pub fn text(&self) -> String {
-        String::from_utf8_lossy(&self.body).into_owned()
-    }
-}
-
-/// Reads one HTTP/1.x response from `reader` (a test's raw socket, say).
-///
-/// # Errors
-/// An I/O error, or `InvalidData` for a malformed response.
-pub fn read_response(reader: &mut impl BufRead, head_only: bool) -> io::Result<TestResponse> {
-    let mut head = Vec::new();
-    while !head.ends_with(b"\r\n\r\n") {
-        if reader.read_until(b'\n', &mut head)? == 0 {
-            return Err(io::ErrorKind::UnexpectedEof.into());
-        }
-    }
-    let mut headers = [httparse::EMPTY_HEADER; 64];
-    let mut response = httparse::Response::new(&mut headers);
-    let invalid = |e: String| io::Error::new(io::ErrorKind::InvalidData, e);
-    response.parse(&head).map_err(|e| invalid(e.to_string()))?;
-    let status = response.code.ok_or_else(|| invalid("no status".into()))?;
-    let headers = crate::http::owned_headers(response.headers);
-    let mut result = TestResponse {
-        status,
-        headers,
-        body: Vec::new(),
-    };
-    if head_only || status < 200 || status == 204 || status == 304 {
-        return Ok(result);
-    }
-    if result
-        .header("Transfer-Encoding")
-        .is_some_and(|te| te.eq_ignore_ascii_case("chunked"))
-    {
-        chunked_transfer::Decoder::new(reader).read_to_end(&mut result.body)?;
-    } else if let Some(length) = result.header("Content-Length") {
-        let length: u64 = length
-            .trim()
-            .parse()
-            .map_err(|_| invalid("bad Content-Length".into()))?;
-        reader.take(length).read_to_end(&mut result.body)?;
-    } else {
-        reader.read_to_end(&mut result.body)?;
-    }
-    Ok(result)
-}
-
-/// A blocking WebSocket client for tests; every receive times out after
-/// [`DEFAULT_TIMEOUT`], so a broken view fails the test instead of hanging it.
-#[derive(Debug)]
-pub struct TestWebSocket {
-    socket: tungstenite::WebSocket<MaybeTlsStream<TcpStream>>,
-    protocol: Option<String>,
-    close_code: Option<u16>,
-}
-
-impl TestWebSocket {
-    /// Sends a message (`&str` as text, `Vec<u8>` as binary).
-    ///
-    /// # Panics
-    /// If the connection is broken.
-    pub fn send(&mut self, message: impl Into<Message>) {
-        let message = match message.into() {
-            Message::Text(text) => tungstenite::Message::text(text),
-            Message::Binary(bytes) => tungstenite::Message::binary(bytes),
-        };
-        self.socket
-            .send(message)
-            .expect("send on the test WebSocket");
-    }
-
-    /// The next message; `None` once the server closed (its close code is
-    /// then in [`close_code`](Self::close_code)).
-    ///
-    /// # Panics
-    /// If nothing arrives within [`DEFAULT_TIMEOUT`].
-    pub fn recv(&mut self) -> Option<Message> {
-        loop {
-            match self.socket.read() {
-                Ok(tungstenite::Message::Text(text)) => {
-                    return Some(Message::Text(text.as_str().to_owned()))
-                }
-                Ok(tungstenite::Message::Binary(bytes)) => {
-                    return Some(Message::Binary(bytes.to_vec()))
-                }
-                Ok(tungstenite::Message::Close(frame)) => {
-                    self.close_code = Some(frame.map_or(1005, |f| u16::from(f.code)));
-                }
-                Ok(_) => {}
-                Err(tungstenite::Error::Io(e)) if crate::net::socket::is_timeout(&e) => {
-                    panic!("no WebSocket message within {DEFAULT_TIMEOUT:?}")
-                }
-                Err(_) => return None,
-            }
-        }
-    }
-
-    /// Closes with 1000 and waits for the server's answer; returns the close
-    /// code the server sent (`None` if it sent none).
-    pub fn close(mut self) -> Option<u16> {
-        if self.close_code.is_none() {
-            let frame = tungstenite::protocol::CloseFrame {
-                code: CloseCode::Normal,
-                reason: "".into(),
-            };
-            let _ = self.socket.close(Some(frame));
-        }
-        while self.recv().is_some() {}
-        self.close_code
-    }
-
-    /// The close code the server sent, once it sent one.
-    pub fn close_code(&self) -> Option<u16> {
-        self.close_code
-    }
-
-    /// The subprotocol the server chose.
-    pub fn protocol(&self) -> Option<&str> {
-        self.protocol.as_deref()
-    }
-
-    /// The underlying tungstenite client, for frame-level tests.
-    pub fn inner(&mut self) -> &mut tungstenite::WebSocket<MaybeTlsStream<TcpStream>> {
-        &mut self.socket
     }
 }

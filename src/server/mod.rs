@@ -3,6 +3,7 @@
 //! session), the registry of live connections, and the configuration.
 
 mod accept;
+mod caps;
 pub(crate) mod config;
 mod config_checks;
 mod config_trust;

@@ -105,15 +105,13 @@ fn dispatch(stream: TcpStream, peer: SocketAddr, state: &Arc<ServerState>) {
         }
     };
     let thread_state = Arc::clone(state);
-    let spawned = thread::Builder::new()
-        .name(format!("wsviews-conn-{peer}"))
-        .stack_size(state.config.thread_stack_size)
-        .spawn(move || connection::serve_connection(stream, peer, &thread_state, ticket));
-    match spawned {
-        Ok(handle) if !state.config.multithreaded => {
-            let _ = handle.join();
-        }
-        Ok(_) => {}
-        Err(e) => log::error!("{peer}: cannot start a connection thread ({e}); connection dropped"),
+    let job = Box::new(move || connection::serve_connection(stream, peer, &thread_state, ticket));
+    let started = if state.config.multithreaded {
+        state.threads.run(job)
+    } else {
+        state.threads.run_and_wait(job)
+    };
+    if let Err(e) = started {
+        log::error!("{peer}: cannot start a connection thread ({e}); connection dropped");
     }
 }

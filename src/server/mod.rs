@@ -14,6 +14,7 @@ mod memory;
 pub(crate) mod refuse;
 pub(crate) mod registry;
 mod session;
+mod threads;
 #[cfg(feature = "tls")]
 mod tls;
 
@@ -50,6 +51,8 @@ pub(crate) struct ServerState {
     acceptor: Acceptor,
     stopping: AtomicBool,
     refusals: RefusalLog,
+    /// The threads connections are served on.
+    threads: threads::ConnectionThreads,
 }
 
 impl ServerState {
@@ -123,7 +126,9 @@ impl Server {
         let listener = listen(addr, &config)?;
         let local_addr = listener.local_addr()?;
         let replies = Replies::start(config.get_channel_layer())?;
+        let threads = threads::ConnectionThreads::new(config.thread_stack_size);
         let state = ServerState {
+            threads,
             write_policy: Arc::new(config.write_policy()),
             keepalive: config.keepalive_settings().map(Keepalive::new),
             config,

@@ -250,8 +250,8 @@ impl Marker {
 impl Drop for Ticket {
     fn drop(&mut self) {
         let mut inner = self.registry.lock();
-        let client = inner.entries.remove(&self.id).and_then(|e| e.client);
-        if let Some(key) = client {
+        let entry = inner.entries.remove(&self.id);
+        if let Some(key) = entry.as_ref().and_then(|e| e.client) {
             if let Some(count) = inner.per_client.get_mut(&key) {
                 *count -= 1;
                 if *count == 0 {
@@ -262,12 +262,19 @@ impl Drop for Ticket {
         if inner.awaited {
             self.registry.emptied.notify_all();
         }
-        if self.registry.trimmer.fallen(inner.entries.len()) {
+        let fallen = self.registry.trimmer.fallen(inner.entries.len());
+        if fallen {
             // What grew with the burst goes with it, then the allocator's
             // free memory goes back to the system.
             inner.entries.shrink_to_fit();
             inner.per_client.shrink_to_fit();
-            drop(inner);
+        }
+        drop(inner);
+        // The entry may hold the socket's last reference: it is closed
+        // outside the lock, which the accept loop needs for the next
+        // connection.
+        drop(entry);
+        if fallen {
             self.registry.trimmer.trim_if_due();
         }
     }

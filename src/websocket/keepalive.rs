@@ -201,8 +201,9 @@ impl Timer {
         let mut state = self.lock();
         loop {
             if state.watched.is_empty() && !state.stopped {
-                // Linger: a WebSocket opening soon needs no new thread.
-                state.wake_at = u64::MAX;
+                // Linger: a WebSocket opening soon needs no new thread, and
+                // no wake-up either (the linger is shorter than an interval).
+                state.wake_at = now_ms().saturating_add(LINGER.as_millis() as u64);
                 state = self.sleep(state, LINGER);
                 if state.watched.is_empty() {
                     state.running = false;

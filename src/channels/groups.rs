@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use crate::channels::events;
+use crate::channels::frames;
 use crate::channels::replies::{self, Replies};
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer, MAX_MESSAGE_SIZE};
@@ -177,14 +178,14 @@ impl Group {
             let event_type = layer
                 .event_type()
                 .map(|default| self.event_type.as_deref().unwrap_or(default));
-            let frame = replies::frame(&message);
+            let frame = frames::frame(&message);
             return self.forward(&layer, &events::outbound(&frame, event_type));
         }
         if message.len() > MAX_MESSAGE_SIZE {
             let (size, max) = (message.len(), MAX_MESSAGE_SIZE);
             return Err(Error::MessageTooLarge { size, max });
         }
-        self.fan_out(&layer, &|| replies::send_message(&message), &|sender| {
+        self.fan_out(&layer, &|| frames::send_message(&message), &|sender| {
             sender.deliver_message(&message)
         })
     }
@@ -202,7 +203,7 @@ impl Group {
             // Events for views go through the layer, to each view's queue.
             return self.forward(&layer, message);
         }
-        let deliveries: Vec<Delivery> = inbound.frames.into_iter().map(replies::delivery).collect();
+        let deliveries: Vec<Delivery> = inbound.frames.into_iter().map(frames::delivery).collect();
         self.fan_out(&layer, &|| message.clone(), &|sender| {
             let mut outcome = Outcome::Gone;
             for delivery in &deliveries {

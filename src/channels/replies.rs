@@ -18,10 +18,11 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::channels::events;
+use crate::channels::frames::delivery;
 use crate::channels::memberships::Memberships;
 use crate::error::Result;
 use crate::layers::{self, ChannelLayer};
-use crate::websocket::{CloseCode, Delivery, Message, ReplyHub, Sender, ViewEvents};
+use crate::websocket::{Delivery, ReplyHub, Sender, ViewEvents};
 
 /// How long one receive waits before the listener checks for shutdown.
 const RECEIVE_WAIT: Duration = Duration::from_millis(500);
@@ -289,26 +290,5 @@ impl ReplyHub for Replies {
 
     fn close(&self, channel: &str) {
         Replies::close(self, channel);
-    }
-}
-
-/// The standard message that sends `message` to a WebSocket.
-pub(crate) fn send_message(message: &Message) -> layers::Message {
-    events::outbound(&frame(message), None)
-}
-
-/// `message` as a frame for [`events::outbound`].
-pub(crate) fn frame(message: &Message) -> events::Frame {
-    match message {
-        Message::Text(text) => events::Frame::Text(text.clone()),
-        Message::Binary(bytes) => events::Frame::Binary(bytes.clone()),
-    }
-}
-
-pub(crate) fn delivery(frame: events::Frame) -> Delivery {
-    match frame {
-        events::Frame::Text(text) => Delivery::Message(Message::Text(text)),
-        events::Frame::Binary(bytes) => Delivery::Message(Message::Binary(bytes)),
-        events::Frame::Close(code) => Delivery::Close(CloseCode::from_code(code)),
     }
 }

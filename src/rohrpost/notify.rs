@@ -157,7 +157,7 @@ pub fn notify<T: Notify + ?Sized>(
 ) -> Result<()> {
     let group = object.group_name();
     let text = notification_text(&group, object, change);
-    let message = crate::channels::replies::send_message(&crate::Message::Text(text));
+    let message = crate::channels::frames::send_message(&crate::Message::Text(text));
     layer.send_group(
         &group,
         &crate::channels::events::typed_reply(layer, &message),

@@ -246,7 +246,7 @@ impl ReplyTarget for ReplyChannel {
 
 /// The "WebSocket Send/Close" message for a text frame.
 fn send_close(text: String, close: bool) -> layers::Message {
-    let mut message = crate::channels::replies::send_message(&crate::Message::Text(text));
+    let mut message = crate::channels::frames::send_message(&crate::Message::Text(text));
     if close {
         message.insert("close".into(), Value::Bool(true));
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::channels::groups::Group;
-use crate::channels::replies;
+
 use crate::error::{Error, Result};
 use crate::layers::{ChannelLayer, Message};
 use crate::websocket;
@@ -93,7 +93,7 @@ impl Context {
     /// # Errors
     /// As [`reply_raw`](Self::reply_raw).
     pub fn reply(&self, message: impl Into<websocket::Message>) -> Result<()> {
-        let frame = replies::frame(&message.into());
+        let frame = crate::channels::frames::frame(&message.into());
         self.reply_raw(&crate::channels::events::outbound(
             &frame,
             self.layer.event_type(),

@@ -208,7 +208,7 @@ pub(crate) fn http_request_message(request: &Request, reply: &str) -> Message {
 /// `websocket.receive`: `content`, and `binary: true` (content in base64)
 /// for a binary message; with `reply_channel` and `path` for routing.
 pub(crate) fn receive_message(reply: &str, path: &str, message: &websocket::Message) -> Message {
-    let mut out = crate::channels::replies::send_message(message);
+    let mut out = crate::channels::frames::send_message(message);
     out.insert("reply_channel".into(), json!(reply));
     out.insert("path".into(), json!(path));
     out

@@ -27,7 +27,7 @@
 use serde_json::{json, Value};
 use wsviews::consumers::{route, to_consumers, Context, Route};
 use wsviews::layers::Message;
-use wsviews::{path, require_websocket, HttpResponse, Request, URLPattern};
+use wsviews::{path, require_websocket, HttpResponse, Request, UrlPattern};
 
 const CHAT_PAGE: &str = include_str!("chat_page.html");
 
@@ -84,7 +84,7 @@ fn hello(message: &Message, context: &Context) -> wsviews::Result<()> {
     context.reply_raw(response.as_object().expect("a JSON object"))
 }
 
-fn urlpatterns() -> Vec<URLPattern> {
+fn urlpatterns() -> Vec<UrlPattern> {
     vec![
         path("", chat_page),
         path("chat/<str:room>", require_websocket(to_consumers())),

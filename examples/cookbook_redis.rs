@@ -20,7 +20,7 @@
 //! ```no_run
 //! use wsviews::{layers, Server, ServerConfig};
 //!
-//! # fn urlpatterns() -> Vec<wsviews::URLPattern> { Vec::new() }
+//! # fn urlpatterns() -> Vec<wsviews::UrlPattern> { Vec::new() }
 //! # fn main() -> wsviews::Result<()> {
 //! let url = std::env::var("CHANNEL_LAYER").unwrap_or_else(|_| "memory://".into());
 //! let layer = layers::from_url(&url)?;

@@ -37,7 +37,7 @@ use std::time::Duration;
 
 use wsviews::{
     accept_websocket, path, require_websocket, rohrpost, Group, HttpResponse, Message, Received,
-    Request, URLPattern,
+    Request, UrlPattern,
 };
 
 /// How long `/ticker` waits for a message before it ticks.
@@ -160,7 +160,7 @@ fn chat(request: &Request) -> wsviews::Result<()> {
 }
 
 /// The demo's URL patterns.
-fn urlpatterns() -> Vec<URLPattern> {
+fn urlpatterns() -> Vec<UrlPattern> {
     vec![
         path("plain", plain),
         path("echo_once", require_websocket(echo_once)),

@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use serde_json::{json, Map, Value};
 use wsviews::layers::{self, ChannelLayer};
 use wsviews::rohrpost::{self, Change, Notify};
-use wsviews::{path, HttpResponse, Request, URLPattern};
+use wsviews::{path, HttpResponse, Request, UrlPattern};
 
 /// One record.
 #[derive(Debug, Clone)]
@@ -106,7 +106,7 @@ impl Notifier {
 
 /// The app: the records API and the rohrpost endpoint. Notifications go
 /// through `layer` (the default layer if `None`).
-pub fn urlpatterns(store: Arc<Store>, layer: Option<Arc<dyn ChannelLayer>>) -> Vec<URLPattern> {
+pub fn urlpatterns(store: Arc<Store>, layer: Option<Arc<dyn ChannelLayer>>) -> Vec<UrlPattern> {
     let registry = rohrpost::Registry::new()
         .with("subscribe", rohrpost::handlers::subscribe)
         .and_then(|r| r.with("unsubscribe", rohrpost::handlers::unsubscribe))

@@ -47,8 +47,9 @@
 //! panicking view gets a 500 (HTTP) or a 1011 close (WebSocket); the server
 //! goes on. [`accept_websocket`] lets a view take both kinds of requests,
 //! [`require_websocket`] only WebSockets; a WebSocket handshake to any other
-//! view gets 400, unless [`ServerConfig::accept_all_websockets`] is set (Django's
-//! `WEBSOCKET_ACCEPT_ALL`).
+//! view gets 400, unless [`ServerConfig::accept_all_websockets()`] is set (Django's
+//! `WEBSOCKET_ACCEPT_ALL`). A closure passed as [`view(|r| ...)`](view) needs
+//! no `&Request` annotation.
 //!
 //! **The request** ([`Request`]) is Django's `HttpRequest`: `request.GET` is
 //! [`Request::get`], `POST` is [`Request::post`] (both [`QueryDict`]s),
@@ -63,6 +64,37 @@
 //! `for message in websocket` runs until the client closes. Any thread sends
 //! through a [`Sender`]; frames never interleave. Pings and closes are handled
 //! whenever the view waits, reads or sends.
+//!
+//! **Deadlines both ways.** [`wait_timeout`](WebSocket::wait_timeout) waits
+//! for a message at most so long ([`Received`]: a message, a timeout, or the
+//! end, whose [`close_reason`](WebSocket::close_reason) says why), and
+//! [`Sender::try_send`] never blocks a producer on a slow client:
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use wsviews::{Received, Request, TrySendError};
+//!
+//! fn prices(request: &Request) -> wsviews::Result<()> {
+//!     let websocket = request.websocket().expect("require_websocket gives one");
+//!     let sender = websocket.sender();
+//!     std::thread::spawn(move || {
+//!         for n in 0.. {
+//!             match sender.try_send(format!("price {n}")) {
+//!                 Ok(_) | Err(TrySendError::Full(_)) => {} // a slow client misses one
+//!                 Err(TrySendError::Closed(_)) => break,
+//!             }
+//!             std::thread::sleep(Duration::from_millis(100));
+//!         }
+//!     });
+//!     loop {
+//!         match websocket.wait_timeout(Duration::from_secs(5)) {
+//!             Received::Message(message) => websocket.send(format!("echo: {message}"))?,
+//!             Received::TimedOut => websocket.send("still here")?,
+//!             Received::Closed => return Ok(()),
+//!         }
+//!     }
+//! }
+//! ```
 //!
 //! **The view decides the handshake.** A WebSocket view runs before the
 //! client gets its `101 Switching Protocols`: the handshake completes when
@@ -94,7 +126,7 @@
 //! on the calling thread or [`spawn`](Server::spawn)s its own; the
 //! [`ServerHandle`] and [`ShutdownHandle`] stop it gracefully (WebSockets get
 //! 1001). `Server::bind_tls` serves HTTPS and `wss://` (feature `tls`);
-//! [`ServerConfig::trusted_proxies`] believes a reverse proxy's
+//! [`ServerConfig::trusted_proxies()`] believes a reverse proxy's
 //! `X-Forwarded-For`/`-Proto`; [`static_files`] serves a directory.
 //!
 //! **runserver and runworker** ([`management`]) are the commands a Django
@@ -164,6 +196,7 @@ mod net;
 pub mod rohrpost;
 mod routing;
 mod server;
+mod settings;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod test;
 mod websocket;
@@ -178,8 +211,10 @@ pub use http::query::QueryDict;
 pub use http::request::Request;
 pub use http::response::{Cookie, HttpResponse};
 pub use routing::static_files;
-pub use routing::urls::{path, URLPattern};
-pub use routing::views::{accept_websocket, require_websocket, IntoResponse, IntoView, View};
+#[allow(deprecated)]
+pub use routing::urls::URLPattern;
+pub use routing::urls::{path, UrlPattern};
+pub use routing::views::{accept_websocket, require_websocket, view, IntoResponse, IntoView, View};
 pub use server::config::ServerConfig;
 pub use server::registry::ShutdownReport;
 pub use server::{Server, ServerHandle, ShutdownHandle};

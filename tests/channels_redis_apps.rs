@@ -100,7 +100,7 @@ fn consumers_chat_over_channels_redis() {
 /// `/hooked` says its reply channel, then turns each event for the view into
 /// a text `event:<type>:<user>`; `/polled` answers each client message with
 /// the next waiting event, or `none`.
-fn event_views() -> Vec<wsviews::URLPattern> {
+fn event_views() -> Vec<wsviews::UrlPattern> {
     fn hooked(request: &wsviews::Request) -> wsviews::Result<()> {
         let websocket = request.websocket().expect("a WebSocket");
         let sender = websocket.sender();

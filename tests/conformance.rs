@@ -11,7 +11,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use support::*;
-use wsviews::{path, require_websocket, Message, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, Message, Request, ServerConfig, UrlPattern};
 
 const TEXT: u8 = 0x1;
 const BINARY: u8 = 0x2;
@@ -36,7 +36,7 @@ fn accept(request: &Request) {
 
 /// Routes for these tests; `/seen` reports every message its view receives,
 /// then `None` when `wait()` ends.
-fn urls(seen: mpsc::Sender<Option<Message>>) -> Vec<URLPattern> {
+fn urls(seen: mpsc::Sender<Option<Message>>) -> Vec<UrlPattern> {
     vec![
         path("echo", require_websocket(echo)),
         seen_view(seen),

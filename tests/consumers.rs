@@ -14,7 +14,7 @@ use support::{connect, init_test_log, wait_until, TestServer};
 use wsviews::consumers::{route, to_consumers, Context, Route, Worker, WorkerHandle};
 use wsviews::layers::{self, ChannelLayer, Message};
 use wsviews::test::read_response;
-use wsviews::{path, require_websocket, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, ServerConfig, UrlPattern};
 
 /// How long a test waits for a message on the layer.
 const WAIT: Duration = Duration::from_secs(5);
@@ -23,7 +23,7 @@ fn layer() -> Arc<dyn ChannelLayer> {
     layers::from_url("memory://").expect("memory layer")
 }
 
-fn server(layer: &Arc<dyn ChannelLayer>, urls: Vec<URLPattern>) -> TestServer {
+fn server(layer: &Arc<dyn ChannelLayer>, urls: Vec<UrlPattern>) -> TestServer {
     init_test_log();
     let config = ServerConfig::default().channel_layer(Arc::clone(layer));
     TestServer::start_with_config(urls, config)

@@ -14,11 +14,11 @@ use support::*;
 use wsviews::layers::{InMemoryLayer, LayerConfig};
 use wsviews::{
     path, require_websocket, Group, Request, Sent, ServerConfig, SlowClient, TrySendError,
-    URLPattern,
+    UrlPattern,
 };
 
 /// `/chat/<room>`: joins `room-<room>` and sends it every message received.
-fn chat() -> URLPattern {
+fn chat() -> UrlPattern {
     path(
         "chat/<str:room>",
         require_websocket(|request: &Request| -> wsviews::Result<()> {
@@ -232,7 +232,7 @@ fn live_members_outlive_the_group_expiry() {
 
 /// `/flood`: on any message, `try_send`s 128 KiB messages until refused, and
 /// reports how they went; after the client closed, one more `try_send`.
-fn flood(report: mpsc::Sender<(usize, usize, bool)>) -> URLPattern {
+fn flood(report: mpsc::Sender<(usize, usize, bool)>) -> UrlPattern {
     let report = Mutex::new(report);
     path(
         "flood",

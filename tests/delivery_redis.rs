@@ -13,10 +13,10 @@ use std::sync::Arc;
 use redis_server::RedisServer;
 use support::*;
 use wsviews::layers::RedisLayer;
-use wsviews::{path, require_websocket, Group, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, Group, Request, ServerConfig, UrlPattern};
 
 /// `/chat/<room>`: joins `room-<room>` and sends it every message received.
-fn chat() -> URLPattern {
+fn chat() -> UrlPattern {
     path(
         "chat/<str:room>",
         require_websocket(|request: &Request| -> wsviews::Result<()> {

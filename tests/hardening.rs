@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use support::*;
-use wsviews::{path, require_websocket, HttpResponse, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, HttpResponse, Request, ServerConfig, UrlPattern};
 
 /// `/post` answers with the body's length; `/hit` counts its calls.
-fn urls(hits: Arc<AtomicUsize>) -> Vec<URLPattern> {
+fn urls(hits: Arc<AtomicUsize>) -> Vec<UrlPattern> {
     vec![
         path("post", |request: &Request| {
             HttpResponse::text(200, format!("body={}", request.body().len()))

@@ -11,9 +11,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use support::*;
-use wsviews::{path, static_files, HttpResponse, Request, ServerConfig, URLPattern};
+use wsviews::{path, static_files, HttpResponse, Request, ServerConfig, UrlPattern};
 
-fn plain() -> Vec<URLPattern> {
+fn plain() -> Vec<UrlPattern> {
     vec![path("plain", |_: &Request| {
         HttpResponse::text(200, "plain")
     })]

@@ -16,9 +16,9 @@ use std::time::Duration;
 
 use processes::App;
 use support::*;
-use wsviews::{path, require_websocket, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, Request, ServerConfig, UrlPattern};
 
-fn echo() -> Vec<URLPattern> {
+fn echo() -> Vec<UrlPattern> {
     vec![path(
         "echo",
         require_websocket(|request: &Request| {

@@ -8,11 +8,11 @@ mod support;
 use std::io::Write;
 
 use support::*;
-use wsviews::{path, require_websocket, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, Request, ServerConfig, UrlPattern};
 
 const MAX: usize = 1000;
 
-fn echo() -> Vec<URLPattern> {
+fn echo() -> Vec<UrlPattern> {
     vec![path(
         "echo",
         require_websocket(|request: &Request| {

@@ -6,7 +6,7 @@ use std::io::{BufReader, Write};
 use std::time::Duration;
 
 use support::*;
-use wsviews::{path, require_websocket, Cookie, HttpResponse, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, Cookie, HttpResponse, Request, ServerConfig, UrlPattern};
 
 fn describe(request: &Request) -> HttpResponse {
     let body = format!(
@@ -23,7 +23,7 @@ fn describe(request: &Request) -> HttpResponse {
     HttpResponse::text(200, body)
 }
 
-fn urls() -> Vec<URLPattern> {
+fn urls() -> Vec<UrlPattern> {
     vec![
         path("plain", |_: &Request| HttpResponse::text(200, "plain")),
         path("describe", describe),

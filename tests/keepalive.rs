@@ -14,7 +14,7 @@ use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 use support::*;
-use wsviews::{path, require_websocket, CloseReason, Message, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, CloseReason, Message, Request, ServerConfig, UrlPattern};
 
 /// What a view saw at its end: how it read, the close reason, and the
 /// error its last send got, if it sent.
@@ -22,7 +22,7 @@ type Report = (String, Option<CloseReason>, Option<String>);
 
 /// `/mode/<how>`: reads in the way `how` names until the WebSocket closes,
 /// then reports; `/talk`: sends 20 messages, 30 ms apart, then returns.
-fn urls(report: mpsc::Sender<Report>) -> Vec<URLPattern> {
+fn urls(report: mpsc::Sender<Report>) -> Vec<UrlPattern> {
     let report = Mutex::new(report);
     vec![
         path(

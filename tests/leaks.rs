@@ -14,7 +14,7 @@ use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 use support::*;
-use wsviews::{path, require_websocket, Message, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, Message, Request, ServerConfig, UrlPattern};
 
 /// This process's resident memory, in KiB.
 fn rss_kib() -> u64 {
@@ -100,7 +100,7 @@ const RSS_BOUND_KIB: u64 = 16 * 1024;
 
 /// A view that only polls `count_messages()` until told to go, then reads
 /// every message and checks their order.
-fn hold_then_read(go: mpsc::Receiver<()>, queued: mpsc::Sender<usize>) -> Vec<URLPattern> {
+fn hold_then_read(go: mpsc::Receiver<()>, queued: mpsc::Sender<usize>) -> Vec<UrlPattern> {
     let go = Mutex::new(go);
     vec![path(
         "hold",

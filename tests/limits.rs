@@ -14,7 +14,7 @@ use std::sync::{mpsc, Arc, Mutex};
 use std::time::Duration;
 
 use support::*;
-use wsviews::{path, HttpResponse, Message, Request, ServerConfig, URLPattern};
+use wsviews::{path, HttpResponse, Message, Request, ServerConfig, UrlPattern};
 
 /// Every log line of this test binary, so tests can check what was logged.
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
@@ -54,7 +54,7 @@ fn wait_for_log(needles: &[&str]) {
     });
 }
 
-fn urls(seen: mpsc::Sender<Option<Message>>) -> Vec<URLPattern> {
+fn urls(seen: mpsc::Sender<Option<Message>>) -> Vec<UrlPattern> {
     vec![
         path("plain", |_: &Request| HttpResponse::text(200, "plain")),
         seen_view(seen),

@@ -9,9 +9,9 @@ use std::time::Duration;
 
 use crossbeam_channel::{bounded, Receiver, Sender};
 use support::*;
-use wsviews::{path, require_websocket, HttpResponse, Request, ServerConfig, URLPattern};
+use wsviews::{path, require_websocket, HttpResponse, Request, ServerConfig, UrlPattern};
 
-fn urls(entered: Sender<()>, release: Receiver<()>) -> Vec<URLPattern> {
+fn urls(entered: Sender<()>, release: Receiver<()>) -> Vec<UrlPattern> {
     let started = entered.clone();
     vec![
         path("plain", |_: &Request| HttpResponse::text(200, "plain")),

@@ -18,7 +18,7 @@ use support::*;
 use wsviews::{path, require_websocket, HttpResponse, Request, Server, ServerHandle};
 
 /// Starts `urlpatterns` over HTTPS with `cert`.
-fn start(cert: &Certificate, urlpatterns: Vec<wsviews::URLPattern>) -> ServerHandle {
+fn start(cert: &Certificate, urlpatterns: Vec<wsviews::UrlPattern>) -> ServerHandle {
     init_test_log();
     Server::bind_tls("127.0.0.1:0", urlpatterns, cert.cert_pem(), cert.key_pem())
         .expect("bind_tls")

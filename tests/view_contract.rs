@@ -16,12 +16,12 @@ use std::time::Duration;
 use support::*;
 use wsviews::{
     accept_websocket, path, require_websocket, CloseReason, HttpResponse, Message, Received,
-    Request, ServerConfig, URLPattern,
+    Request, ServerConfig, UrlPattern,
 };
 
 /// `/refuse`: 401 without touching the socket; `/close-first`: closes before
 /// accepting; `/use/<how>`: uses the socket as `how` says, then returns.
-fn urls() -> Vec<URLPattern> {
+fn urls() -> Vec<UrlPattern> {
     vec![
         path(
             "refuse",
@@ -290,7 +290,7 @@ fn a_single_threaded_server_closes_http_connections_after_each_response() {
 
 /// `/ticks`: counts `wait_timeout` timeouts as ticks, echoes messages, and
 /// reports how the WebSocket ended once it is closed.
-fn ticks_view(report: mpsc::Sender<(u32, Option<CloseReason>)>) -> URLPattern {
+fn ticks_view(report: mpsc::Sender<(u32, Option<CloseReason>)>) -> UrlPattern {
     let report = Mutex::new(report);
     path(
         "ticks",

@@ -167,7 +167,7 @@ impl Request {
     }
 
     /// The client's address: the peer's, or behind a trusted proxy the one
-    /// it forwarded (see [`ServerConfig::trusted_proxies`](crate::ServerConfig::trusted_proxies)),
+    /// it forwarded (see [`ServerConfig::trusted_proxies`](crate::ServerConfig::trusted_proxies())),
     /// with port 0.
     pub fn remote_addr(&self) -> SocketAddr {
         self.remote_addr

@@ -40,7 +40,7 @@ use std::fmt;
 
 use crate::channels::consumers::Route;
 use crate::error::{Error, Result};
-use crate::routing::urls::URLPattern;
+use crate::routing::urls::UrlPattern;
 
 mod logging;
 mod runserver;
@@ -162,7 +162,7 @@ where
 ///     ]);
 /// }
 /// ```
-pub fn execute_from_command_line(urlpatterns: Vec<URLPattern>) {
+pub fn execute_from_command_line(urlpatterns: Vec<UrlPattern>) {
     execute_from_command_line_with_routing(urlpatterns, Vec::new());
 }
 
@@ -189,7 +189,7 @@ pub fn execute_from_command_line(urlpatterns: Vec<URLPattern>) {
 /// }
 /// ```
 pub fn execute_from_command_line_with_routing(
-    urlpatterns: Vec<URLPattern>,
+    urlpatterns: Vec<UrlPattern>,
     channel_routing: Vec<Route>,
 ) {
     let mut args = std::env::args();

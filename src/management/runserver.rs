@@ -7,7 +7,7 @@ use super::runworker::{use_channel_layer, value_of};
 use super::{Command, UsageError};
 use crate::channels::consumers::{Route, Worker};
 use crate::error::Result;
-use crate::routing::urls::URLPattern;
+use crate::routing::urls::UrlPattern;
 use crate::server::config::ServerConfig;
 use crate::server::Server;
 use crate::websocket::PerMessageDeflate;
@@ -212,7 +212,7 @@ impl RunServer {
     /// [`Error::Io`](crate::Error::Io) if the address cannot be bound or a certificate file
     /// cannot be read, [`Error::Config`](crate::Error::Config) for an invalid setting, route or
     /// certificate, or for `--cert` without the `tls` feature.
-    pub fn run(&self, urlpatterns: Vec<URLPattern>) -> Result<()> {
+    pub fn run(&self, urlpatterns: Vec<UrlPattern>) -> Result<()> {
         self.run_with_routing(urlpatterns, Vec::new())
     }
 
@@ -225,7 +225,7 @@ impl RunServer {
     /// URL or a malformed route.
     pub fn run_with_routing(
         &self,
-        urlpatterns: Vec<URLPattern>,
+        urlpatterns: Vec<UrlPattern>,
         channel_routing: Vec<Route>,
     ) -> Result<()> {
         use_channel_layer(self.channel_layer.as_deref())?;
@@ -256,7 +256,7 @@ impl RunServer {
     }
 
     /// `urlpatterns` behind the static files pattern, when they are served.
-    fn with_static(&self, mut urlpatterns: Vec<URLPattern>) -> Vec<URLPattern> {
+    fn with_static(&self, mut urlpatterns: Vec<UrlPattern>) -> Vec<UrlPattern> {
         if self.nostatic {
             return urlpatterns;
         }
@@ -278,7 +278,7 @@ impl RunServer {
         urlpatterns
     }
 
-    fn bind(&self, urlpatterns: Vec<URLPattern>) -> Result<Server> {
+    fn bind(&self, urlpatterns: Vec<UrlPattern>) -> Result<Server> {
         let addr = self.addr.as_str();
         match (&self.cert, &self.key) {
             #[cfg(feature = "tls")]

@@ -27,22 +27,22 @@ fn runserver_arguments() {
     ]);
     assert_eq!(full.addr, "0.0.0.0:9000");
     assert!(full.multithreaded);
-    assert_eq!(full.config().get_max_message_size(), 16 << 20);
-    assert_eq!(full.config().get_max_connections(), 20_000);
-    assert_eq!(full.config().get_max_connections_per_ip(), 300);
-    assert_eq!(default.config().get_max_connections_per_ip(), 1_000);
+    assert_eq!(full.config().max_message_size, 16 << 20);
+    assert_eq!(full.config().max_connections, 20_000);
+    assert_eq!(full.config().max_connections_per_ip, 300);
+    assert_eq!(default.config().max_connections_per_ip, 1_000);
     assert_eq!(run(&["runserver", "[::1]:80"]).addr, "[::1]:80");
     let seconds = Duration::from_secs;
-    assert_eq!(default.config().get_ping_interval(), Some(seconds(20)));
-    assert_eq!(default.config().get_ping_timeout(), seconds(20));
+    assert_eq!(default.config().ping_interval, Some(seconds(20)));
+    assert_eq!(default.config().ping_timeout, seconds(20));
     let pings = run(&["runserver", "--ping-interval", "0.5", "--ping-timeout", "3"]);
     assert_eq!(
-        pings.config().get_ping_interval(),
+        pings.config().ping_interval,
         Some(Duration::from_millis(500))
     );
-    assert_eq!(pings.config().get_ping_timeout(), seconds(3));
+    assert_eq!(pings.config().ping_timeout, seconds(3));
     let off = run(&["runserver", "--ping-interval", "0"]);
-    assert_eq!(off.config().get_ping_interval(), None);
+    assert_eq!(off.config().ping_interval, None);
     let channels = run(&[
         "runserver",
         "--channel-layer",
@@ -58,9 +58,9 @@ fn runserver_arguments() {
     }
     let deflate = run(&["runserver", "--permessage-deflate"]);
     assert!(deflate.permessage_deflate && !default.permessage_deflate);
-    let settings = deflate.config().get_permessage_deflate();
+    let settings = deflate.config().permessage_deflate;
     assert_eq!(settings, Some(crate::PerMessageDeflate::default()));
-    assert_eq!(default.config().get_permessage_deflate(), None);
+    assert_eq!(default.config().permessage_deflate, None);
 }
 
 #[test]

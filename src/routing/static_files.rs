@@ -28,7 +28,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
-use crate::routing::urls::{path, URLPattern};
+use crate::routing::urls::{path, UrlPattern};
 
 /// Files up to this size are sent with a `Content-Length`; larger ones are
 /// streamed chunked.
@@ -40,7 +40,7 @@ const INLINE_LIMIT: u64 = 1024 * 1024;
 ///
 /// A `prefix` of `""` or `"/"` serves the directory at the root; put this
 /// pattern last then, so it does not hide your views.
-pub fn serve(prefix: &str, dir: impl Into<PathBuf>) -> URLPattern {
+pub fn serve(prefix: &str, dir: impl Into<PathBuf>) -> UrlPattern {
     let prefix = prefix.trim_matches('/');
     let route = if prefix.is_empty() {
         "<path:file>".to_owned()

@@ -44,14 +44,20 @@ enum Part {
 
 /// One entry of `urlpatterns`: a route and the view it calls. Build it with
 /// [`path`].
-pub struct URLPattern {
+pub struct UrlPattern {
     route: String,
     parts: Result<Vec<Part>, String>,
     pub(crate) view: View,
-    name: Option<String>,
+    /// The pattern's name, if it has one, as Django's `URLPattern.name`; set
+    /// with [`name()`](Self::name()).
+    pub name: Option<String>,
 }
 
-impl URLPattern {
+/// The old name of [`UrlPattern`].
+#[deprecated(since = "0.2.0", note = "renamed `UrlPattern`")]
+pub type URLPattern = UrlPattern;
+
+impl UrlPattern {
     /// Names the pattern, as Django's `path(..., name="chat")`.
     #[must_use]
     pub fn name(mut self, name: impl Into<String>) -> Self {
@@ -65,6 +71,7 @@ impl URLPattern {
     }
 
     /// The pattern's name, if it has one.
+    #[deprecated(since = "0.2.0", note = "read the field `name`")]
     pub fn get_name(&self) -> Option<&str> {
         self.name.as_deref()
     }
@@ -85,9 +92,9 @@ impl URLPattern {
     }
 }
 
-impl fmt::Debug for URLPattern {
+impl fmt::Debug for UrlPattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "<URLPattern {:?}>", self.route)
+        write!(f, "<UrlPattern {:?}>", self.route)
     }
 }
 
@@ -112,8 +119,8 @@ impl fmt::Debug for URLPattern {
 ///     path("chat/<slug:room>/", room).name("room"),
 /// ];
 /// ```
-pub fn path(route: &str, view: impl IntoView) -> URLPattern {
-    URLPattern {
+pub fn path(route: &str, view: impl IntoView) -> UrlPattern {
+    UrlPattern {
         route: route.to_owned(),
         parts: parse_route(route.strip_prefix('/').unwrap_or(route)),
         view: view.into_view(),
@@ -178,22 +185,22 @@ fn match_parts(parts: &[Part], path: &str, captured: &mut HashMap<String, String
 
 /// The compiled `urlpatterns` of a server.
 #[derive(Debug)]
-pub(crate) struct URLResolver {
-    patterns: Vec<URLPattern>,
+pub(crate) struct UrlResolver {
+    patterns: Vec<UrlPattern>,
 }
 
-impl URLResolver {
+impl UrlResolver {
     /// Checks every route; the first error is reported.
-    pub fn new(patterns: Vec<URLPattern>) -> Result<Self, String> {
-        if let Some(error) = patterns.iter().find_map(URLPattern::error) {
+    pub fn new(patterns: Vec<UrlPattern>) -> Result<Self, String> {
+        if let Some(error) = patterns.iter().find_map(UrlPattern::error) {
             return Err(error);
         }
-        Ok(URLResolver { patterns })
+        Ok(UrlResolver { patterns })
     }
 
     /// The first pattern matching `path` (with its leading `/`) and the values
     /// it captured.
-    pub fn resolve(&self, path: &str) -> Option<(&URLPattern, HashMap<String, String>)> {
+    pub fn resolve(&self, path: &str) -> Option<(&UrlPattern, HashMap<String, String>)> {
         let path = path.strip_prefix('/').unwrap_or(path);
         self.patterns
             .iter()
@@ -206,7 +213,7 @@ mod tests {
     use super::*;
     use crate::HttpResponse;
 
-    fn pattern(route: &str) -> URLPattern {
+    fn pattern(route: &str) -> UrlPattern {
         path(route, |_: &crate::Request| HttpResponse::new(""))
     }
 
@@ -263,18 +270,24 @@ mod tests {
         ] {
             assert!(pattern(bad).error().is_some(), "{bad}");
         }
-        assert!(URLResolver::new(vec![pattern("ok"), pattern("<bad:x>")]).is_err());
+        assert!(UrlResolver::new(vec![pattern("ok"), pattern("<bad:x>")]).is_err());
     }
 
     #[test]
     fn first_match_wins() {
-        let resolver = URLResolver::new(vec![
+        let resolver = UrlResolver::new(vec![
             pattern("a/<int:x>").name("int"),
             pattern("a/<str:x>").name("str"),
         ])
         .unwrap();
-        assert_eq!(resolver.resolve("/a/1").unwrap().0.get_name(), Some("int"));
-        assert_eq!(resolver.resolve("/a/b").unwrap().0.get_name(), Some("str"));
+        assert_eq!(
+            resolver.resolve("/a/1").unwrap().0.name.as_deref(),
+            Some("int")
+        );
+        assert_eq!(
+            resolver.resolve("/a/b").unwrap().0.name.as_deref(),
+            Some("str")
+        );
         assert!(resolver.resolve("/b").is_none());
     }
 }

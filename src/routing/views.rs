@@ -167,6 +167,45 @@ where
     }
 }
 
+/// Makes a view of a closure whose parameter type is inferred: where
+/// `path("method", |r| ...)` needs `|r: &Request|` (error E0282 without it),
+/// `view(|r| ...)` does not. The closure returns anything [`IntoResponse`];
+/// one that would return a string borrowed from the request returns an owned
+/// one instead (`.to_owned()`).
+///
+/// ```
+/// use wsviews::{path, require_websocket, view};
+///
+/// let urlpatterns = vec![
+///     path("method", view(|r| r.method().to_owned())),
+///     path("hello/<str:name>", view(|r| format!("hello {}", r.kwarg("name").unwrap_or("?")))),
+///     path(
+///         "echo",
+///         require_websocket(view(|r| -> wsviews::Result<()> {
+///             let websocket = r.websocket().expect("a WebSocket");
+///             for message in websocket {
+///                 websocket.send(message)?;
+///             }
+///             Ok(())
+///         })),
+///     ),
+/// ];
+/// # assert_eq!(urlpatterns.len(), 3);
+/// ```
+///
+/// Without `view`, the closure's parameter needs its type:
+///
+/// ```compile_fail,E0282
+/// let pattern = wsviews::path("method", |r| r.method().to_owned());
+/// ```
+pub fn view<F, R>(function: F) -> View
+where
+    F: Fn(&Request) -> R + Send + Sync + 'static,
+    R: IntoResponse,
+{
+    function.into_view()
+}
+
 /// Lets a view take both plain HTTP requests and WebSockets, as
 /// django-websocket's `@accept_websocket`. Inside, tell them apart with
 /// [`Request::is_websocket`].

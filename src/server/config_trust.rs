@@ -21,6 +21,7 @@ impl ServerConfig {
     }
 
     /// The current origin allow-list; `None` accepts every origin.
+    #[deprecated(since = "0.2.0", note = "read the field `allowed_origins`")]
     pub fn get_allowed_origins(&self) -> Option<&[String]> {
         self.allowed_origins.as_deref()
     }
@@ -46,7 +47,7 @@ impl ServerConfig {
     /// use wsviews::ServerConfig;
     ///
     /// let config = ServerConfig::default().trusted_proxies([Ipv4Addr::LOCALHOST]);
-    /// assert_eq!(config.get_trusted_proxies().len(), 1);
+    /// assert_eq!(config.trusted_proxies.len(), 1);
     /// ```
     #[must_use]
     pub fn trusted_proxies<I, A>(mut self, proxies: I) -> Self
@@ -59,6 +60,7 @@ impl ServerConfig {
     }
 
     /// The trusted proxy addresses; empty trusts none.
+    #[deprecated(since = "0.2.0", note = "read the field `trusted_proxies`")]
     pub fn get_trusted_proxies(&self) -> &[IpAddr] {
         &self.trusted_proxies
     }

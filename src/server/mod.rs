@@ -33,14 +33,14 @@ use crate::server::registry::Registry;
 use accept::{accept_loop, listen};
 
 use crate::net::socket::Acceptor;
-use crate::routing::urls::{URLPattern, URLResolver};
+use crate::routing::urls::{UrlPattern, UrlResolver};
 use crate::websocket::{Keepalive, WritePolicy};
 
 /// What every connection thread shares.
 #[derive(Debug)]
 pub(crate) struct ServerState {
     pub config: ServerConfig,
-    pub urls: URLResolver,
+    pub urls: UrlResolver,
     pub local_addr: SocketAddr,
     pub connections: Arc<Registry>,
     pub replies: Arc<Replies>,
@@ -97,7 +97,7 @@ impl Server {
     /// # Errors
     /// [`Error::Io`] if the address cannot be bound; [`Error::Config`] if a
     /// URL route is malformed.
-    pub fn bind(addr: impl ToSocketAddrs, urlpatterns: Vec<URLPattern>) -> Result<Server> {
+    pub fn bind(addr: impl ToSocketAddrs, urlpatterns: Vec<UrlPattern>) -> Result<Server> {
         Server::bind_with_config(addr, urlpatterns, ServerConfig::default())
     }
 
@@ -108,7 +108,7 @@ impl Server {
     /// setting or a URL route is invalid.
     pub fn bind_with_config(
         addr: impl ToSocketAddrs,
-        urlpatterns: Vec<URLPattern>,
+        urlpatterns: Vec<UrlPattern>,
         config: ServerConfig,
     ) -> Result<Server> {
         Server::bind_with_acceptor(addr, urlpatterns, config, Acceptor::default())
@@ -117,15 +117,15 @@ impl Server {
     /// Binds to `addr`, wrapping each accepted connection with `acceptor`.
     pub(crate) fn bind_with_acceptor(
         addr: impl ToSocketAddrs,
-        urlpatterns: Vec<URLPattern>,
+        urlpatterns: Vec<UrlPattern>,
         config: ServerConfig,
         acceptor: Acceptor,
     ) -> Result<Server> {
         config.validate()?;
-        let urls = URLResolver::new(urlpatterns).map_err(Error::Config)?;
+        let urls = UrlResolver::new(urlpatterns).map_err(Error::Config)?;
         let listener = listen(addr, &config)?;
         let local_addr = listener.local_addr()?;
-        let replies = Replies::start(config.get_channel_layer())?;
+        let replies = Replies::start(config.effective_channel_layer())?;
         let threads = threads::ConnectionThreads::new(config.thread_stack_size);
         let state = ServerState {
             threads,

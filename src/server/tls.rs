@@ -9,7 +9,7 @@ use super::Server;
 use crate::error::Result;
 use crate::net::socket::Acceptor;
 use crate::net::tls::TlsConfig;
-use crate::routing::urls::URLPattern;
+use crate::routing::urls::UrlPattern;
 
 impl Server {
     /// Binds to `addr` and serves HTTPS and `wss://` with the certificate
@@ -32,7 +32,7 @@ impl Server {
     /// URL route is malformed.
     pub fn bind_tls(
         addr: impl ToSocketAddrs,
-        urlpatterns: Vec<URLPattern>,
+        urlpatterns: Vec<UrlPattern>,
         cert_pem: impl AsRef<Path>,
         key_pem: impl AsRef<Path>,
     ) -> Result<Server> {
@@ -52,7 +52,7 @@ impl Server {
     /// setting.
     pub fn bind_tls_with_config(
         addr: impl ToSocketAddrs,
-        urlpatterns: Vec<URLPattern>,
+        urlpatterns: Vec<UrlPattern>,
         cert_pem: impl AsRef<Path>,
         key_pem: impl AsRef<Path>,
         config: ServerConfig,

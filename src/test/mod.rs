@@ -36,7 +36,7 @@ use tungstenite::stream::MaybeTlsStream;
 
 use crate::channels::groups::Group;
 use crate::layers::{ChannelLayer, InMemoryLayer};
-use crate::routing::urls::URLPattern;
+use crate::routing::urls::UrlPattern;
 use crate::server::config::ServerConfig;
 use crate::server::{Server, ServerHandle};
 
@@ -61,7 +61,7 @@ impl TestServer {
     ///
     /// # Panics
     /// If the server cannot start (a bad route, no free port): the test fails.
-    pub fn start(urlpatterns: Vec<URLPattern>) -> Self {
+    pub fn start(urlpatterns: Vec<UrlPattern>) -> Self {
         TestServer::start_with_config(urlpatterns, ServerConfig::default())
     }
 
@@ -71,7 +71,7 @@ impl TestServer {
     ///
     /// # Panics
     /// If the server cannot start: the test fails.
-    pub fn start_with_config(urlpatterns: Vec<URLPattern>, mut config: ServerConfig) -> Self {
+    pub fn start_with_config(urlpatterns: Vec<UrlPattern>, mut config: ServerConfig) -> Self {
         if config.channel_layer.is_none() {
             config = config.channel_layer(Arc::new(InMemoryLayer::new()));
         }

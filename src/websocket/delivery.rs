@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 /// What the server does with a WebSocket whose queue of unsent messages is
 /// over its bound (see
-/// [`ServerConfig::max_queued_bytes`](crate::ServerConfig::max_queued_bytes))
+/// [`ServerConfig::max_queued_bytes`](crate::ServerConfig::max_queued_bytes()))
 /// when a group or reply-channel message arrives for it.
 ///
 /// Either way the event is counted ([`DeliveryStats`]) and logged at WARN

@@ -167,12 +167,25 @@ impl Sender {
 
     /// Starts the closing handshake with `code` (e.g. 1000) and `reason`,
     /// without waiting for the client; the view's `wait()` returns `None`
-    /// once the client answers.
+    /// once the client answers. The same call as
+    /// [`WebSocket::close_with`](crate::WebSocket::close_with).
     ///
     /// # Errors
     /// An [`Error::Io`](crate::Error::Io) if the connection has failed.
-    pub fn close(&self, code: u16, reason: &str) -> Result<()> {
+    pub fn close_with(&self, code: u16, reason: &str) -> Result<()> {
         self.shared.close(Some(code), reason).map(drop)
+    }
+
+    /// Starts the closing handshake with `code` and `reason`.
+    ///
+    /// # Errors
+    /// As [`close_with`](Self::close_with).
+    #[deprecated(
+        since = "0.2.0",
+        note = "use `close_with(code, reason)`, as on `WebSocket` (whose `close()` takes none)"
+    )]
+    pub fn close(&self, code: u16, reason: &str) -> Result<()> {
+        self.close_with(code, reason)
     }
 
     /// Starts the closing handshake with one of the server's closes.

@@ -165,7 +165,7 @@ pub fn wait_until(what: &str, mut check: impl FnMut() -> bool) {
 
 /// `/seen`: a WebSocket view that reports every message it receives on
 /// `seen`, then `None` when `wait()` returns `None`.
-pub fn seen_view(seen: std::sync::mpsc::Sender<Option<wsviews::Message>>) -> wsviews::URLPattern {
+pub fn seen_view(seen: std::sync::mpsc::Sender<Option<wsviews::Message>>) -> wsviews::UrlPattern {
     let seen = std::sync::Mutex::new(seen);
     wsviews::path(
         "seen",

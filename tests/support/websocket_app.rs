@@ -6,13 +6,13 @@ use crossbeam_channel::{unbounded, Receiver, Sender as Tx};
 use wsviews::test::TestServer;
 use wsviews::{
     accept_websocket, path, require_websocket, Group, HttpResponse, Message, Request, ServerConfig,
-    URLPattern,
+    UrlPattern,
 };
 
 use super::support::{init_test_log, TIMEOUT};
 
 /// Views that report what they observed to the test on a channel.
-pub fn urls(report: Tx<String>) -> Vec<URLPattern> {
+pub fn urls(report: Tx<String>) -> Vec<UrlPattern> {
     let r1 = report.clone();
     let r2 = report.clone();
     let r3 = report;

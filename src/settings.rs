@@ -82,3 +82,30 @@ macro_rules! settings {
 }
 
 pub(crate) use settings;
+
+#[cfg(test)]
+mod tests {
+    settings! {
+        /// A configuration of two settings, one of them compiled out.
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Config {
+            /// A size. Defaults to 1.
+            size: usize = 1, get_size;
+            /// Never compiled. Defaults to 2.
+            #[cfg(any())]
+            gone: usize = 2, get_gone;
+            /// Set by hand. Defaults to empty.
+            #[cfg(all())]
+            list: Vec<String> = Vec::new();
+        }
+    }
+
+    #[test]
+    #[allow(deprecated)]
+    fn fields_defaults_setters_and_the_deprecated_getters() {
+        let config = Config::default();
+        assert_eq!((config.size, config.list.len()), (1, 0));
+        let config = config.size(5);
+        assert_eq!((config.size, config.get_size()), (5, 5));
+    }
+}

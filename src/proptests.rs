@@ -1,6 +1,8 @@
 //! Property tests of the code that sees a client's raw bytes first: the
 //! request-head parser, the handshake validator, the request built from them
 //! and the body reader. On any input they return a result; they never panic.
+//! And the response-head writer: whatever headers a view sets, the head
+//! parses as one response holding only those it admitted.
 //!
 //! Bounded for CI: a fixed number of cases each (`PROPTEST_CASES` raises it
 //! for a longer local run), a few seconds in all.
@@ -10,6 +12,7 @@ use proptest::prelude::*;
 use crate::http::body::read_body;
 use crate::http::handshake::{is_upgrade_request, validate_handshake};
 use crate::http::head::{find_head_end, parse_head};
+use crate::http::head_writer::{Body, Connection, Refusal, ResponseHead};
 use crate::http::request::Request;
 
 /// Cases per property unless `PROPTEST_CASES` says otherwise.
@@ -100,4 +103,47 @@ proptest! {
         let _ = (request.path(), request.get().getlist("a"), request.post().get("a"));
         let _ = (request.cookies().len(), request.meta().len(), request.is_websocket());
     }
+
+    #[test]
+    fn a_response_head_is_one_response_whatever_the_headers(
+        pairs in proptest::collection::vec((header_text(), header_text()), 0..6),
+        status in 0u16..1100,
+        minor in 0u8..2,
+    ) {
+        let headers: Vec<(String, String)> = pairs;
+        let head = ResponseHead {
+            minor,
+            status,
+            headers: &headers,
+            body: Body::Length(3),
+            head_only: false,
+            connection: Connection::KeepAlive,
+        };
+        let written = head.write(std::time::SystemTime::now());
+        let mut parsed = [httparse::EMPTY_HEADER; 16];
+        let mut response = httparse::Response::new(&mut parsed);
+        let parsed = response.parse(&written.bytes);
+        prop_assert_eq!(parsed, Ok(httparse::Status::Complete(written.bytes.len())));
+        let trim = |v: &[u8]| String::from_utf8_lossy(v).trim_matches([' ', '\t']).to_owned();
+        let own = |h: &httparse::Header<'_>| {
+            headers.iter().any(|(n, v)| n == h.name && v.trim_matches([' ', '\t']) == trim(h.value))
+        };
+        let writers = ["Date", "Server", "Connection", "Content-Length"];
+        let sent = response.headers.iter().filter(|h| own(h)).count();
+        prop_assert!(response.headers.iter().all(|h| own(h) || writers.contains(&h.name)));
+        let refused = written.refused.iter().filter(|r| !matches!(r, Refusal::Status(_)));
+        prop_assert_eq!(sent, headers.len() - refused.count());
+    }
+}
+
+/// Header names and values: tokens, or text with the bytes that could
+/// split a head.
+fn header_text() -> impl Strategy<Value = String> {
+    let token = vec!['a', 'Z', '-', '_', '!'];
+    let any = vec!['a', 'Z', '-', ':', ' ', '\t', '\r', '\n', '\0', '\x7f', 'é'];
+    let text = |chars: Vec<char>| {
+        proptest::collection::vec(proptest::sample::select(chars), 0..12)
+            .prop_map(|chars| chars.into_iter().collect())
+    };
+    prop_oneof![text(token), text(any)]
 }

@@ -8,6 +8,7 @@ use super::chunked::ChunkedDecoder;
 pub(crate) use super::framing::BodyError;
 use super::framing::{framing, Framing};
 use super::head::Head;
+use super::head_writer::interim;
 use crate::net::socket::is_timeout;
 
 /// Reads the body that follows `head` from `reader`, at most `max` bytes.
@@ -33,7 +34,7 @@ pub(crate) fn read_body(
         && head.has_token("Expect", "100-continue")
     {
         writer
-            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .write_all(&interim(head.minor_version, 100))
             .map_err(io_error)?;
     }
     let mut body = Vec::new();

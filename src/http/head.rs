@@ -125,14 +125,14 @@ impl Head {
             .any(|t| t.trim().eq_ignore_ascii_case(token))
     }
 
-    /// Whether the client wants the connection kept open after the response.
+    /// Whether the client wants the connection kept open after the response:
+    /// HTTP/1.1 unless it says `Connection: close`, HTTP/1.0 only if it says
+    /// `Connection: keep-alive` (the response then says so too).
     pub fn wants_keep_alive(&self) -> bool {
-        if self.minor_version == 0 {
-            // tiny_http cannot send the `Connection: keep-alive` an HTTP/1.0
-            // client needs to keep the connection, so 1.0 is one request each.
+        if self.has_token("Connection", "close") {
             false
         } else {
-            !self.has_token("Connection", "close")
+            self.minor_version >= 1 || self.has_token("Connection", "keep-alive")
         }
     }
 
@@ -197,6 +197,10 @@ mod tests {
         assert!(!head.wants_keep_alive());
         let (head, _) = parse("GET / HTTP/1.0\r\n\r\n").unwrap().unwrap();
         assert!(!head.wants_keep_alive());
+        let (head, _) = parse("GET / HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(head.wants_keep_alive(), "HTTP/1.0 asking for keep-alive");
     }
 
     #[test]

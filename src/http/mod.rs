@@ -3,11 +3,11 @@
 pub(crate) mod body;
 mod chunk_reader;
 mod chunked;
-pub(crate) mod connection_close;
 pub(crate) mod cookie;
 mod framing;
 pub(crate) mod handshake;
 pub(crate) mod head;
+pub(crate) mod head_writer;
 mod meta;
 pub(crate) mod proxy;
 pub(crate) mod query;

@@ -2,9 +2,11 @@
 
 use std::fmt;
 use std::io::{self, BufWriter, Cursor, Read, Write};
+use std::time::SystemTime;
 
 use super::chunk_reader::ChunkReader;
 pub use super::cookie::Cookie;
+use super::head_writer::{self, Connection, ResponseHead, SendBody};
 
 /// An HTTP response, as Django's `HttpResponse`.
 ///
@@ -185,78 +187,57 @@ impl HttpResponse {
         }
     }
 
-    /// Drops the `Content-Type` (a `101` carries no body).
-    pub(crate) fn without_content_type(mut self) -> Self {
-        self.headers
-            .retain(|(n, _)| !n.eq_ignore_ascii_case("Content-Type"));
-        self
-    }
-
-    /// Writes the response as HTTP/1.`minor` (the body left out for `HEAD`).
+    /// Writes the response as HTTP/1.`minor` (the body left out for `HEAD`),
+    /// its head by the one head writer; returns whether the connection may
+    /// serve another request after it.
     ///
-    /// tiny_http writes the status line, headers and a fixed body (with
-    /// `Content-Length`) into one buffered write. A streaming body is sent
-    /// chunked by us, one chunk per piece as soon as it is produced, so a
-    /// progress stream reaches the client while the view still works.
+    /// The head and a fixed body go out in one buffered write. A streaming
+    /// body is sent chunked, one chunk per piece as soon as it is produced,
+    /// so a progress stream reaches the client while the view still works;
+    /// an HTTP/1.0 client gets it buffered, with a `Content-Length`.
     pub(crate) fn write_to<W: Write>(
         mut self,
         out: &mut W,
         minor: u8,
         head_only: bool,
-    ) -> io::Result<()> {
-        let stream = match &mut self.body {
-            Body::Stream(reader) if minor >= 1 && !head_only && self.status >= 200 => {
-                Some(std::mem::replace(reader, Box::new(io::empty())))
-            }
-            _ => None,
-        };
-        let mut buffered = BufWriter::with_capacity(8 * 1024, &mut *out);
-        let version = tiny_http::HTTPVersion(1, minor);
-        let skip_body = head_only || stream.is_some();
-        self.into_tiny()
-            .raw_print(&mut buffered, version, &[], skip_body, None)?;
-        buffered.flush()?;
-        drop(buffered);
-        if let Some(mut reader) = stream {
-            let mut chunked = chunked_transfer::Encoder::with_flush_after_write(&mut *out);
-            io::copy(&mut reader, &mut chunked)?;
+        connection: Connection<'_>,
+    ) -> io::Result<bool> {
+        if let (0, Body::Stream(reader)) = (minor, &mut self.body) {
+            let mut bytes = Vec::new();
+            reader.read_to_end(&mut bytes)?;
+            self.body = Body::Bytes(bytes);
         }
-        out.flush()
-    }
-
-    /// Converts into tiny_http's response type, which writes the status line,
-    /// headers and body (with `Content-Length` or chunked encoding).
-    pub(crate) fn into_tiny(self) -> tiny_http::Response<Box<dyn Read + Send>> {
-        let (reader, length): (Box<dyn Read + Send>, _) = match self.body {
-            Body::Bytes(bytes) => {
-                let len = bytes.len();
-                (Box::new(Cursor::new(bytes)), Some(len))
-            }
-            Body::Stream(reader) => (reader, None),
+        let body = match &self.body {
+            Body::Bytes(bytes) => head_writer::Body::Length(bytes.len() as u64),
+            Body::Stream(_) => head_writer::Body::Stream,
         };
-        let headers = self
-            .headers
-            .iter()
-            .chain([&("Server".to_owned(), "wsviews".to_owned())])
-            .filter_map(|(name, value)| to_tiny_header(name, value))
-            .collect();
-        tiny_http::Response::new(
-            tiny_http::StatusCode(self.status),
-            headers,
-            reader,
-            length,
-            None,
-        )
-        .with_chunked_threshold(usize::MAX)
+        let head = ResponseHead {
+            minor,
+            status: self.status,
+            headers: &self.headers,
+            body,
+            head_only,
+            connection,
+        }
+        .write(SystemTime::now());
+        head.warn_refused();
+        let mut buffered = BufWriter::with_capacity(8 * 1024, &mut *out);
+        buffered.write_all(&head.bytes)?;
+        match (head.send, self.body) {
+            (SendBody::Nothing, _) => {}
+            (_, Body::Bytes(bytes)) => buffered.write_all(&bytes)?,
+            (SendBody::Chunked, Body::Stream(mut reader)) => {
+                buffered.flush()?;
+                let mut chunked = chunked_transfer::Encoder::with_flush_after_write(&mut buffered);
+                io::copy(&mut reader, &mut chunked)?;
+            }
+            (SendBody::Plain, Body::Stream(mut reader)) => {
+                io::copy(&mut reader, &mut buffered)?;
+            }
+        }
+        buffered.flush()?;
+        Ok(head.keep_alive)
     }
-}
-
-fn to_tiny_header(name: &str, value: &str) -> Option<tiny_http::Header> {
-    let header = tiny_http::Header::from_bytes(name.as_bytes(), value.as_bytes()).ok();
-    if header.is_none() {
-        log::warn!("dropping invalid response header {name:?}");
-    }
-    header
 }
 
 impl fmt::Debug for HttpResponse {

@@ -2,7 +2,9 @@ use super::*;
 
 fn written(response: HttpResponse, minor: u8) -> String {
     let mut out = Vec::new();
-    response.write_to(&mut out, minor, false).unwrap();
+    response
+        .write_to(&mut out, minor, false, Connection::KeepAlive)
+        .unwrap();
     String::from_utf8(out).unwrap()
 }
 

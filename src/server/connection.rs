@@ -1,16 +1,15 @@
 //! One connection's life: requests in a keep-alive loop, each routed to its
 //! view, or a WebSocket session after a valid handshake.
 
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
 use super::exchange::Exchange;
 use crate::http::body::{read_body, BodyError};
-use crate::http::connection_close::ConnectionClose;
 use crate::http::handshake::{select_protocol, validate_handshake, Handshake, Rejection};
 use crate::http::head::Head;
+use crate::http::head_writer::Connection as After;
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
 use crate::http::stream::{ConnReader, HeadFailure, HeadLimits};
@@ -94,8 +93,8 @@ impl Connection<'_> {
             HeadFailure::Rejected(error) => {
                 let (status, reason) = error.status_and_reason();
                 log::warn!("{}: {status} {reason}", self.peer);
-                let _ =
-                    write_response(&self.stream(), HttpResponse::text(status, reason), 1, false);
+                let response = HttpResponse::text(status, reason);
+                let _ = response.write_to(&mut &*self.stream(), 1, false, After::Close);
             }
             HeadFailure::TimedOut => log::warn!(
                 "{}: request head not completed within {:?}; connection closed",
@@ -122,7 +121,7 @@ impl Connection<'_> {
         crate::http::proxy::identify_client(&mut request, &config.trusted_proxies, stream.is_tls());
         let Some((pattern, kwargs)) = self.state.urls.resolve(request.path()) else {
             let response = HttpResponse::not_found(format!("Not Found: {}", request.path()));
-            return self.respond(&exchange, response);
+            return self.respond(&exchange, response, true);
         };
         request.set_kwargs(kwargs);
         let view = &pattern.view;
@@ -131,12 +130,13 @@ impl Connection<'_> {
             None if view.policy == WebSocketPolicy::Require => self.respond(
                 &exchange,
                 HttpResponse::bad_request("This view requires a WebSocket connection"),
+                true,
             ),
             None => {
                 request.connection = Some(stream);
                 let response = call_view(view, &request)
                     .unwrap_or_else(|| HttpResponse::text(500, "Internal Server Error"));
-                self.respond(&exchange, response)
+                self.respond(&exchange, response, true)
             }
         }
     }
@@ -158,14 +158,16 @@ impl Connection<'_> {
             let (method, target) = (&head.method, &head.target);
             log::warn!("{}: \"{method} {target}\" {status} {reason}", self.peer);
             let response = HttpResponse::text(status, reason);
-            let _ = write_response(&stream, response, head.minor_version, false);
+            let _ = response.write_to(&mut &*stream, head.minor_version, false, After::Close);
         } else if let BodyError::Io(e) = &error {
             log::debug!("{}: request body not received: {e}", self.peer);
         }
         None
     }
 
-    fn respond(&self, exchange: &Exchange, response: HttpResponse) -> bool {
+    /// Sends `response`; returns whether to keep the connection open: if
+    /// `reusable`, the client wants it and the response's end can be told.
+    fn respond(&self, exchange: &Exchange, response: HttpResponse, reusable: bool) -> bool {
         let status = response.status();
         let size = response
             .content()
@@ -174,16 +176,14 @@ impl Connection<'_> {
         // One connection at a time: an idle keep-alive client would hold
         // every other one back, so close after each response, as Django's
         // runserver does.
-        let keep_alive = exchange.keep_alive && self.state.config.multithreaded;
-        let stream = self.stream();
-        let written = if keep_alive || exchange.minor == 0 {
-            write_response(&stream, response, exchange.minor, exchange.head_only)
+        let after = if reusable && exchange.keep_alive && self.state.config.multithreaded {
+            After::KeepAlive
         } else {
-            let mut out = ConnectionClose::new(&*stream);
-            response.write_to(&mut out, exchange.minor, exchange.head_only)
+            After::Close
         };
-        match written {
-            Ok(()) => keep_alive,
+        let stream = self.stream();
+        match response.write_to(&mut &*stream, exchange.minor, exchange.head_only, after) {
+            Ok(keep_alive) => keep_alive,
             Err(e) => {
                 log::debug!("{}: response not sent: {e}", self.peer);
                 false
@@ -203,10 +203,7 @@ impl Connection<'_> {
     ) -> bool {
         let handshake = match self.check_handshake(&request, view, handshake) {
             Ok(handshake) => handshake,
-            Err(refusal) => {
-                self.respond(exchange, refusal);
-                return false;
-            }
+            Err(refusal) => return self.respond(exchange, refusal, false),
         };
         let buffered = self.reader.take_buffered();
         // Bytes sent before the handshake's answer: frames or a pipelined
@@ -214,7 +211,7 @@ impl Connection<'_> {
         let pipelined = !buffered.is_empty();
         request.websocket = Some(self.pending_websocket(exchange, view, handshake, buffered));
         match session::run(request, view, self.state) {
-            Outcome::Refused(response) => self.respond(exchange, response) && !pipelined,
+            Outcome::Refused(response) => self.respond(exchange, response, !pipelined),
             Outcome::Closed | Outcome::Gone => false,
         }
     }
@@ -289,15 +286,4 @@ impl Connection<'_> {
         }
         Ok(handshake)
     }
-}
-
-/// Writes a response to the socket.
-fn write_response(
-    stream: &Socket,
-    response: HttpResponse,
-    minor: u8,
-    head_only: bool,
-) -> io::Result<()> {
-    let mut out = stream;
-    response.write_to(&mut out, minor, head_only)
 }

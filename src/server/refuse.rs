@@ -5,8 +5,9 @@ use std::io::{Read, Write};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
+use crate::http::head_writer::{Body, Connection, ResponseHead};
 use crate::net::socket::Socket;
 use crate::server::registry::{Caps, Refused};
 
@@ -52,14 +53,23 @@ impl RefusalLog {
 
 /// Answers `503` without reading the request, from the accept thread.
 pub(crate) fn refuse_busy(stream: &Socket) {
-    const BODY: &str = "Server busy, retry shortly\n";
-    let response = format!(
-        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: text/plain\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{BODY}",
-        BODY.len()
-    );
+    const BODY: &[u8] = b"Server busy, retry shortly\n";
+    let headers = [
+        ("Retry-After".to_owned(), "1".to_owned()),
+        ("Content-Type".to_owned(), "text/plain".to_owned()),
+    ];
+    let head = ResponseHead {
+        minor: 1,
+        status: 503,
+        headers: &headers,
+        body: Body::Length(BODY.len() as u64),
+        head_only: false,
+        connection: Connection::Close,
+    }
+    .write(SystemTime::now());
+    let response = [head.bytes, BODY.to_vec()].concat();
     let _ = stream.set_write_timeout(Some(Duration::from_millis(100)));
-    let _ = (&*stream).write_all(response.as_bytes());
+    let _ = (&*stream).write_all(&response);
     let _ = stream.shutdown(std::net::Shutdown::Write);
     // Drain what the client already sent, so closing does not reset the
     // connection before it reads the 503; bounded, so a client that keeps

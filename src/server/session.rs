@@ -3,11 +3,12 @@
 //! writes the `101` then); afterwards the server closes the WebSocket, or
 //! sends the view's refusal as a plain HTTP response.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
+use crate::http::head_writer::{Body, Connection, ResponseHead};
 use crate::http::request::Request;
 use crate::http::response::HttpResponse;
 use crate::net::socket::Socket;
@@ -123,23 +124,24 @@ fn write_switching(
     protocol: Option<&str>,
     extensions: Option<&str>,
 ) -> io::Result<()> {
-    let mut response = HttpResponse::new(Vec::new())
-        .with_status(101)
-        .with_header("Sec-WebSocket-Accept", accept);
+    let mut headers = vec![("Sec-WebSocket-Accept".to_owned(), accept.to_owned())];
     if let Some(protocol) = protocol {
-        response.set_header("Sec-WebSocket-Protocol", protocol);
+        headers.push(("Sec-WebSocket-Protocol".to_owned(), protocol.to_owned()));
     }
     if let Some(extensions) = extensions {
-        response.set_header("Sec-WebSocket-Extensions", extensions);
+        headers.push(("Sec-WebSocket-Extensions".to_owned(), extensions.to_owned()));
     }
-    let response = response.without_content_type();
-    let mut out = BufWriter::with_capacity(1024, stream);
-    response.into_tiny().raw_print(
-        &mut out,
-        tiny_http::HTTPVersion(1, 1),
-        &[],
-        true,
-        Some("websocket"),
-    )?;
+    let head = ResponseHead {
+        minor: 1,
+        status: 101,
+        headers: &headers,
+        body: Body::Length(0),
+        head_only: false,
+        connection: Connection::Upgrade("websocket"),
+    }
+    .write(SystemTime::now());
+    head.warn_refused();
+    let mut out = stream;
+    out.write_all(&head.bytes)?;
     out.flush()
 }

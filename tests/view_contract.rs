@@ -14,6 +14,7 @@ use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 use support::*;
+use wsviews::test::HandshakeError;
 use wsviews::{
     accept_websocket, path, require_websocket, CloseReason, HttpResponse, Message, Received,
     Request, ServerConfig, UrlPattern,
@@ -99,7 +100,7 @@ fn a_view_that_returns_without_using_the_socket_refuses_with_its_response() {
 
     // A WebSocket client sees the status.
     match server.websocket_with("/refuse", &[]) {
-        Err(tungstenite::Error::Http(response)) => assert_eq!(response.status(), 401),
+        Err(HandshakeError::Refused(response)) => assert_eq!(response.status, 401),
         other => panic!("expected a refusal, got {other:?}"),
     }
 }
@@ -331,12 +332,7 @@ fn wait_timeout_tells_a_message_from_a_timeout_from_the_end() {
         .find(|m| !m.to_string().starts_with("tick "))
         .expect("the echo");
     assert_eq!(echo, Message::from("echo: hello"));
-    let frame = tungstenite::protocol::CloseFrame {
-        code: 4001.into(),
-        reason: "bye now".into(),
-    };
-    ws.inner().close(Some(frame)).expect("close");
-    while ws.recv().is_some() {}
+    ws.close_with(4001, "bye now");
     let (ticks, reason) = rx.recv_timeout(TIMEOUT).expect("the view's report");
     assert!(ticks >= 2, "{ticks}");
     assert_eq!(

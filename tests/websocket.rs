@@ -60,11 +60,7 @@ fn read_never_blocks_and_counts_reflect_the_queue() {
     let mut ws = server.websocket("/read");
     assert_eq!(ws.recv().unwrap(), "empty read None");
     // Three frames in one TCP write: all have arrived when the view counts.
-    let socket = ws.inner();
-    for text in ["count", "x", "y"] {
-        socket.write(tungstenite::Message::text(text)).unwrap();
-    }
-    socket.flush().unwrap();
+    ws.send_all(["count", "x", "y"]);
     assert_eq!(
         ws.recv().unwrap(),
         r#"count 2 has true then Some("x") left 1"#

@@ -40,9 +40,11 @@ use crate::routing::urls::UrlPattern;
 use crate::server::config::ServerConfig;
 use crate::server::{Server, ServerHandle};
 
+mod error;
 mod response;
 mod websocket;
 
+pub use error::HandshakeError;
 pub use response::{read_response, TestResponse};
 pub use websocket::TestWebSocket;
 
@@ -177,29 +179,25 @@ impl TestServer {
     /// `Sec-WebSocket-Protocol`, ...).
     ///
     /// # Errors
-    /// The handshake's failure: for a refused handshake,
-    /// `tungstenite::Error::Http` carries the response status.
+    /// [`HandshakeError::Refused`] with the server's response when it does
+    /// not switch protocols; [`HandshakeError::Failed`] otherwise.
     pub fn websocket_with(
         &self,
         path: &str,
         headers: &[(&str, &str)],
-    ) -> Result<TestWebSocket, tungstenite::Error> {
-        use tungstenite::client::IntoClientRequest;
-        let mut request = format!("ws://{}{path}", self.addr()).into_client_request()?;
-        for (name, value) in headers {
-            let name = tungstenite::http::HeaderName::from_bytes(name.as_bytes())
-                .map_err(tungstenite::http::Error::from)?;
-            let value = tungstenite::http::HeaderValue::from_str(value)
-                .map_err(tungstenite::http::Error::from)?;
-            request.headers_mut().append(name, value);
-        }
-        let stream = TcpStream::connect(self.addr())?;
-        stream.set_read_timeout(Some(DEFAULT_TIMEOUT))?;
+    ) -> Result<TestWebSocket, HandshakeError> {
+        let request = client_request(&format!("ws://{}{path}", self.addr()), headers)
+            .map_err(HandshakeError::from_client)?;
+        let failed = |e: io::Error| HandshakeError::Failed(e.to_string());
+        let stream = TcpStream::connect(self.addr()).map_err(failed)?;
+        stream
+            .set_read_timeout(Some(DEFAULT_TIMEOUT))
+            .map_err(failed)?;
         let (socket, response) = tungstenite::client(request, MaybeTlsStream::Plain(stream))
             .map_err(|e| match e {
-                tungstenite::HandshakeError::Failure(e) => e,
+                tungstenite::HandshakeError::Failure(e) => HandshakeError::from_client(e),
                 tungstenite::HandshakeError::Interrupted(_) => {
-                    tungstenite::Error::Io(io::ErrorKind::TimedOut.into())
+                    failed(io::ErrorKind::TimedOut.into())
                 }
             })?;
         let protocol = response
@@ -213,4 +211,21 @@ impl TestServer {
             close_code: None,
         })
     }
+}
+
+/// The client's handshake request for `url` with `headers` added.
+fn client_request(
+    url: &str,
+    headers: &[(&str, &str)],
+) -> Result<tungstenite::handshake::client::Request, tungstenite::Error> {
+    use tungstenite::client::IntoClientRequest;
+    let mut request = url.into_client_request()?;
+    for (name, value) in headers {
+        let name = tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+            .map_err(tungstenite::http::Error::from)?;
+        let value = tungstenite::http::HeaderValue::from_str(value)
+            .map_err(tungstenite::http::Error::from)?;
+        request.headers_mut().append(name, value);
+    }
+    Ok(request)
 }

@@ -23,13 +23,23 @@ impl TestWebSocket {
     /// # Panics
     /// If the connection is broken.
     pub fn send(&mut self, message: impl Into<Message>) {
-        let message = match message.into() {
-            Message::Text(text) => tungstenite::Message::text(text),
-            Message::Binary(bytes) => tungstenite::Message::binary(bytes),
-        };
         self.socket
-            .send(message)
+            .send(frame(message.into()))
             .expect("send on the test WebSocket");
+    }
+
+    /// Sends several messages in one write (one TCP segment when they fit),
+    /// so that all of them have arrived when the view next looks.
+    ///
+    /// # Panics
+    /// If the connection is broken.
+    pub fn send_all<M: Into<Message>>(&mut self, messages: impl IntoIterator<Item = M>) {
+        for message in messages {
+            self.socket
+                .write(frame(message.into()))
+                .expect("queue on the test WebSocket");
+        }
+        self.socket.flush().expect("send on the test WebSocket");
     }
 
     /// The next message; `None` once the server closed (its close code is
@@ -60,11 +70,18 @@ impl TestWebSocket {
 
     /// Closes with 1000 and waits for the server's answer; returns the close
     /// code the server sent (`None` if it sent none).
-    pub fn close(mut self) -> Option<u16> {
+    pub fn close(self) -> Option<u16> {
+        self.close_with(1000, "")
+    }
+
+    /// Closes with `code` and `reason` (a client's close, as 4001 "bye")
+    /// and waits for the server's answer; returns the close code the server
+    /// sent (`None` if it sent none).
+    pub fn close_with(mut self, code: u16, reason: &str) -> Option<u16> {
         if self.close_code.is_none() {
             let frame = tungstenite::protocol::CloseFrame {
-                code: CloseCode::Normal,
-                reason: "".into(),
+                code: CloseCode::from(code),
+                reason: reason.to_owned().into(),
             };
             let _ = self.socket.close(Some(frame));
         }
@@ -81,9 +98,12 @@ impl TestWebSocket {
     pub fn protocol(&self) -> Option<&str> {
         self.protocol.as_deref()
     }
+}
 
-    /// The underlying tungstenite client, for frame-level tests.
-    pub fn inner(&mut self) -> &mut tungstenite::WebSocket<MaybeTlsStream<TcpStream>> {
-        &mut self.socket
+/// Our message as the client library's.
+fn frame(message: Message) -> tungstenite::Message {
+    match message {
+        Message::Text(text) => tungstenite::Message::text(text),
+        Message::Binary(bytes) => tungstenite::Message::binary(bytes),
     }
 }

@@ -169,6 +169,9 @@
 //! - `redis`: the Redis channel layer.
 //! - `channels-redis`: a Redis channel layer that speaks channels_redis 4's
 //!   storage, shared with Django Channels 4 sites (`channels-redis://`).
+//!   It turns on serde_json's `preserve_order` (so messages from Python keep
+//!   their key order byte for byte), which then holds for your whole build;
+//!   no other feature touches serde_json's features.
 //!
 //! ## Logging
 //!

@@ -1,9 +1,10 @@
 //! Ready-made handlers: rohrpost's `ping`, and a `subscribe`/`unsubscribe`
 //! pair for change notifications.
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::context::Context;
+use super::ordered::Ordered;
 use super::protocol::Request;
 use super::registry::HandlerResult;
 use super::reply::Reply;
@@ -26,10 +27,10 @@ use super::reply::Reply;
 /// If the reply cannot be sent.
 pub fn ping(context: &Context<'_>, request: &Request) -> HandlerResult {
     let mut reply = Reply::for_request(request, "pong");
-    if let Some(data) = request.data() {
-        reply = reply.data(match data {
-            Value::Object(_) => data.clone(),
-            other => json!({ "data": other }),
+    if let Some(data) = request.ordered_data() {
+        reply = reply.ordered_data(match data {
+            Ordered::Object(_) => data.clone(),
+            other => Ordered::object([("data", other.clone())]),
         });
     }
     reply.send(context)?;

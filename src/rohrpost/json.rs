@@ -1,15 +1,17 @@
 //! JSON text exactly as Python's `json.dumps(value)` writes it with its
 //! defaults, so that rohrpost frames are byte-compatible with rohrpost's own
-//! implementation: `", "` and `": "` separators, keys in their order
-//! (serde_json's `preserve_order`), `ensure_ascii` escapes, and floats as
+//! implementation: `", "` and `": "` separators, keys in their order (an
+//! [`Ordered`] value keeps it), `ensure_ascii` escapes, and floats as
 //! Python's `repr`.
 
 use std::fmt::Write;
 
 use serde_json::{Number, Value};
 
+use super::ordered::Ordered;
+
 /// `json.dumps(value)`.
-pub(crate) fn dumps(value: &Value) -> String {
+pub(crate) fn dumps(value: &Ordered) -> String {
     let mut out = String::new();
     write_value(&mut out, value);
     out
@@ -24,7 +26,7 @@ pub(crate) fn python_str(value: &Value) -> String {
         Value::Bool(false) => "False".to_owned(),
         Value::String(text) => text.clone(),
         Value::Number(number) => number_text(number),
-        Value::Array(_) | Value::Object(_) => dumps(value),
+        Value::Array(_) | Value::Object(_) => dumps(&Ordered::from(value.clone())),
     }
 }
 
@@ -41,13 +43,23 @@ pub(crate) fn is_truthy(value: &Value) -> bool {
     }
 }
 
-fn write_value(out: &mut String, value: &Value) {
+/// [`is_truthy`] of an [`Ordered`] value.
+pub(crate) fn is_truthy_ordered(value: &Ordered) -> bool {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Value::Number(number) => out.push_str(&number_text(number)),
-        Value::String(text) => write_str(out, text),
-        Value::Array(items) => {
+        Ordered::Scalar(scalar) => is_truthy(scalar),
+        Ordered::Array(items) => !items.is_empty(),
+        Ordered::Object(pairs) => !pairs.is_empty(),
+    }
+}
+
+fn write_value(out: &mut String, value: &Ordered) {
+    match value {
+        Ordered::Scalar(Value::Null) => out.push_str("null"),
+        Ordered::Scalar(Value::Bool(b)) => out.push_str(if *b { "true" } else { "false" }),
+        Ordered::Scalar(Value::Number(number)) => out.push_str(&number_text(number)),
+        Ordered::Scalar(Value::String(text)) => write_str(out, text),
+        Ordered::Scalar(nested) => write_value(out, &Ordered::from(nested.clone())),
+        Ordered::Array(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -57,9 +69,9 @@ fn write_value(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
+        Ordered::Object(pairs) => {
             out.push('{');
-            for (i, (key, item)) in map.iter().enumerate() {
+            for (i, (key, item)) in pairs.iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -199,22 +211,24 @@ mod tests {
             (json!([]), "[]"),
             (json!({}), "{}"),
             (json!([1, "a", [null]]), r#"[1, "a", [null]]"#),
-            (
-                json!({"b": 1, "a": {"c": []}}),
-                r#"{"b": 1, "a": {"c": []}}"#,
-            ),
             (json!("q\"b\\n\n\r\t\u{8}\u{c}"), r#""q\"b\\n\n\r\t\b\f""#),
             (json!("\u{1}\u{1f}\u{7f}"), r#""\u0001\u001f\u007f""#),
             (json!("é€😀"), r#""\u00e9\u20ac\ud83d\ude00""#),
         ];
         for (value, python) in table {
-            assert_eq!(dumps(&value), python);
+            assert_eq!(dumps(&value.into()), python);
         }
+        // Objects keep their keys in order whatever serde_json's features.
+        let ordered = Ordered::object([
+            ("b", json!(1).into()),
+            ("a", Ordered::object([("c", json!([]).into())])),
+        ]);
+        assert_eq!(dumps(&ordered), r#"{"b": 1, "a": {"c": []}}"#);
     }
 
     #[test]
     fn parsed_text_keeps_its_key_order() {
-        let value: Value = serde_json::from_str(r#"{"z": 1, "a": 2, "m": 3.10}"#).unwrap();
+        let value = Ordered::parse(r#"{"z": 1, "a": 2, "m": 3.10}"#).unwrap();
         assert_eq!(dumps(&value), r#"{"z": 1, "a": 2, "m": 3.1}"#);
     }
 

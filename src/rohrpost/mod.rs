@@ -85,6 +85,7 @@ mod context;
 pub mod handlers;
 mod json;
 mod notify;
+mod ordered;
 mod protocol;
 mod registry;
 mod reply;

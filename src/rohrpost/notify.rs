@@ -1,9 +1,10 @@
 //! Change notifications, as rohrpost's Django model mixins
 //! (`NotifyOnCreate`, `NotifyOnUpdate`, `NotifyOnDelete`).
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::json::{dumps, python_str};
+use super::ordered::Ordered;
 use super::reply::random_id;
 use crate::error::Result;
 use crate::layers::ChannelLayer;
@@ -167,21 +168,22 @@ pub fn notify<T: Notify + ?Sized>(
 /// The notification frame, id aside, as rohrpost's `_send_notify` builds it.
 fn notification_text<T: Notify + ?Sized>(group: &str, object: &T, change: Change<'_>) -> String {
     let updated_fields = change.updated_fields();
-    let mut object_data = object.notification_data(updated_fields);
-    if let Value::Object(fields) = &mut object_data {
-        if !updated_fields.is_empty() && !fields.contains_key("updated_fields") {
-            fields.insert("updated_fields".into(), json!(updated_fields));
+    let mut object_data = Ordered::from(object.notification_data(updated_fields));
+    if let Ordered::Object(fields) = &mut object_data {
+        if !updated_fields.is_empty() && !fields.iter().any(|(k, _)| k == "updated_fields") {
+            fields.push(("updated_fields".into(), json!(updated_fields).into()));
         }
     }
-    let mut data = Map::new();
-    data.insert("group".into(), Value::from(group));
-    data.insert("type".into(), Value::from(change.as_str()));
-    data.insert("object".into(), object_data);
-    let mut content = Map::new();
-    content.insert("id".into(), Value::from(random_id()));
-    content.insert("type".into(), Value::from("subscription-update"));
-    content.insert("data".into(), Value::Object(data));
-    dumps(&Value::Object(content))
+    let data = Ordered::object([
+        ("group", Value::from(group).into()),
+        ("type", Value::from(change.as_str()).into()),
+        ("object", object_data),
+    ]);
+    dumps(&Ordered::object([
+        ("id", Value::from(random_id()).into()),
+        ("type", Value::from("subscription-update").into()),
+        ("data", data),
+    ]))
 }
 
 #[cfg(test)]

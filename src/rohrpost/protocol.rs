@@ -4,7 +4,8 @@
 
 use serde_json::{Map, Value};
 
-use super::json::{dumps, is_truthy, python_str};
+use super::json::{dumps, is_truthy, is_truthy_ordered, python_str};
+use super::ordered::Ordered;
 
 /// One rohrpost request: a JSON object with an `id`, a `type` (the handler's
 /// name) and, by convention, `data`.
@@ -23,6 +24,8 @@ pub struct Request {
     id: Value,
     message_type: Value,
     fields: Map<String, Value>,
+    /// `data` with its keys in the order sent, for echoing it.
+    data: Option<Ordered>,
 }
 
 impl Request {
@@ -64,10 +67,17 @@ impl Request {
         self.data().and_then(|data| data.get(key))
     }
 
-    /// Every field of the request object, in the order sent (rohrpost hands
-    /// handlers the whole request).
+    /// Every field of the request object (rohrpost hands handlers the
+    /// whole request). The map orders its keys as serde_json's features say
+    /// (sorted by default); replies that echo `data` through
+    /// [`handlers::ping`](super::handlers::ping) keep the client's order.
     pub fn fields(&self) -> &Map<String, Value> {
         &self.fields
+    }
+
+    /// `data` with its keys in the order the client sent them.
+    pub(crate) fn ordered_data(&self) -> Option<&Ordered> {
+        self.data.as_ref()
     }
 }
 
@@ -99,7 +109,8 @@ impl Rejection {
 
     /// The reply frame: `{"error": "..."}`, with neither id nor type.
     pub fn reply(&self) -> String {
-        encode(None, None, Some(&Value::String(self.message())), None)
+        let error = Ordered::Scalar(Value::String(self.message()));
+        encode(None, None, Some(&error), None)
     }
 }
 
@@ -108,9 +119,9 @@ impl Rejection {
 /// missing `"type"`.
 pub(crate) fn parse(text: Option<&str>) -> Result<Request, Rejection> {
     let text = text.filter(|t| !t.is_empty()).ok_or(Rejection::Empty)?;
-    let value: Value =
-        serde_json::from_str(text).map_err(|e| Rejection::Undecodable(e.to_string()))?;
-    let Value::Object(fields) = value else {
+    let value = Ordered::parse(text).map_err(|e| Rejection::Undecodable(e.to_string()))?;
+    let data = value.get("data").cloned();
+    let Value::Object(fields) = value.to_value() else {
         return Err(Rejection::NotAnObject);
     };
     let message_type = fields
@@ -123,6 +134,7 @@ pub(crate) fn parse(text: Option<&str>) -> Result<Request, Rejection> {
         id,
         message_type,
         fields,
+        data,
     })
 }
 
@@ -136,7 +148,7 @@ pub(crate) fn unknown_type(request: &Request) -> String {
     encode(
         Some(&request.id),
         Some(&request.message_type),
-        Some(&Value::String(error)),
+        Some(&Ordered::Scalar(Value::String(error))),
         None,
     )
 }
@@ -148,20 +160,22 @@ pub(crate) fn unknown_type(request: &Request) -> String {
 pub(crate) fn encode(
     id: Option<&Value>,
     message_type: Option<&Value>,
-    error: Option<&Value>,
-    data: Option<&Value>,
+    error: Option<&Ordered>,
+    data: Option<&Ordered>,
 ) -> String {
-    let mut content = Map::new();
+    let mut content = Vec::new();
     if let Some(id) = id {
-        content.insert("id".into(), id.clone());
+        content.push(("id", Ordered::from(id.clone())));
     }
-    let optional = [("type", message_type), ("error", error), ("data", data)];
-    for (key, value) in optional {
-        if let Some(value) = value.filter(|v| is_truthy(v)) {
-            content.insert(key.into(), value.clone());
+    if let Some(message_type) = message_type.filter(|v| is_truthy(v)) {
+        content.push(("type", Ordered::from(message_type.clone())));
+    }
+    for (key, value) in [("error", error), ("data", data)] {
+        if let Some(value) = value.filter(|v| is_truthy_ordered(v)) {
+            content.push((key, value.clone()));
         }
     }
-    dumps(&Value::Object(content))
+    dumps(&Ordered::object(content))
 }
 
 #[cfg(test)]
@@ -219,7 +233,10 @@ mod tests {
         .unwrap();
         assert_eq!(request.id(), &json!(0));
         assert_eq!(request.message_type(), "ping");
-        assert_eq!(dumps(request.data().unwrap()), r#"{"b": 1, "a": 2}"#);
+        assert_eq!(
+            dumps(request.ordered_data().unwrap()),
+            r#"{"b": 1, "a": 2}"#
+        );
         assert_eq!(request.data_field("a"), Some(&json!(2)));
         let aliased = parse(Some(r#"{"id": "x", "handler": "ping"}"#)).unwrap();
         assert_eq!(aliased.message_type(), "ping");
@@ -268,19 +285,22 @@ mod tests {
     fn encoding_keeps_rohrpost_key_order_and_drops_falsy_fields() {
         let id = json!(3);
         let kind = json!("pong");
-        let error = json!("bad");
-        let data = json!({"z": 1, "a": [1.5]});
+        let error = json!("bad").into();
+        let data = Ordered::parse(r#"{"z": 1, "a": [1.5]}"#).unwrap();
         assert_eq!(
             encode(Some(&id), Some(&kind), Some(&error), Some(&data)),
             r#"{"id": 3, "type": "pong", "error": "bad", "data": {"z": 1, "a": [1.5]}}"#
         );
-        let empty = json!({});
+        let empty = json!({}).into();
         assert_eq!(
             encode(Some(&id), Some(&kind), None, Some(&empty)),
             r#"{"id": 3, "type": "pong"}"#
         );
         for falsy_id in [json!(0), json!(""), json!(false), json!(null), json!(0.0)] {
-            let expected = format!(r#"{{"id": {}, "type": "pong"}}"#, dumps(&falsy_id));
+            let expected = format!(
+                r#"{{"id": {}, "type": "pong"}}"#,
+                dumps(&falsy_id.clone().into())
+            );
             assert_eq!(encode(Some(&falsy_id), Some(&kind), None, None), expected);
         }
     }

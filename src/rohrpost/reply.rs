@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::ordered::Ordered;
 use super::protocol::{encode, Request};
 use crate::error::Result;
 use crate::layers::{self, ChannelLayer};
@@ -39,8 +40,8 @@ use crate::{Group, Sender, WebSocket};
 pub struct Reply {
     id: Option<Value>,
     handler: String,
-    data: Option<Value>,
-    error: Option<Value>,
+    data: Option<Ordered>,
+    error: Option<Ordered>,
     close: bool,
 }
 
@@ -69,13 +70,19 @@ impl Reply {
 
     /// Sets `data`.
     pub fn data(mut self, data: impl Into<Value>) -> Self {
-        self.data = Some(data.into());
+        self.data = Some(Ordered::from(data.into()));
+        self
+    }
+
+    /// Sets `data` with its keys in a given order (a client's, echoed).
+    pub(crate) fn ordered_data(mut self, data: Ordered) -> Self {
+        self.data = Some(data);
         self
     }
 
     /// Sets `error`: a message or any error content.
     pub fn error(mut self, error: impl Into<Value>) -> Self {
-        self.error = Some(error.into());
+        self.error = Some(Ordered::from(error.into()));
         self
     }
 
@@ -139,8 +146,8 @@ pub fn send_message<T: ReplyTarget + ?Sized>(
 ) -> Result<()> {
     let mut reply = Reply::new(handler).close(close);
     reply.id = message_id;
-    reply.data = data;
-    reply.error = error;
+    reply.data = data.map(Ordered::from);
+    reply.error = error.map(Ordered::from);
     reply.send(target)
 }
 

@@ -29,12 +29,15 @@
 //!     Ok(HttpResponse::new(""))
 //! }
 //!
+//! # #[cfg(feature = "runserver")]
 //! fn main() {
 //!     wsviews::management::execute_from_command_line(vec![
 //!         path("echo_once", require_websocket(echo_once)),
 //!         path("lower_case", accept_websocket(lower_case)),
 //!     ]);
 //! }
+//! # #[cfg(not(feature = "runserver"))]
+//! # fn main() {}
 //! ```
 //!
 //! Run it as `cargo run -- runserver 127.0.0.1:8000 --multithreaded`.
@@ -129,22 +132,23 @@
 //! [`ServerConfig::trusted_proxies()`] believes a reverse proxy's
 //! `X-Forwarded-For`/`-Proto`; [`static_files`] serves a directory.
 //!
-//! **runserver and runworker** ([`management`]) are the commands a Django
-//! user knows, called from `main` with
-//! [`execute_from_command_line`](management::execute_from_command_line).
+//! **runserver and runworker** (`wsviews::management`, feature `runserver`)
+//! are the commands a Django user knows, called from `main` with
+//! `execute_from_command_line`.
 //!
 //! **Channel layers and groups.** Every WebSocket has a reply channel on a
 //! channel layer ([`layers`]: in memory by default, Redis with the `redis`
 //! feature when several processes or machines serve one site), and a
 //! [`Group`] broadcasts to many WebSockets, across processes with Redis.
 //!
-//! **Consumers** ([`consumers`]) take a path's traffic as Django Channels
-//! messages (`websocket.connect`, `websocket.receive`, `http.request`, ...)
-//! handled by worker threads or `runworker` processes instead of a view.
+//! **Consumers** (`wsviews::consumers`, feature `consumers`) take a path's
+//! traffic as Django Channels messages (`websocket.connect`,
+//! `websocket.receive`, `http.request`, ...) handled by worker threads or
+//! `runworker` processes instead of a view.
 //!
-//! **rohrpost** ([`rohrpost`]) is a JSON protocol on top: a handler registry
-//! served by one view, a built-in ping, replies and errors, and change
-//! notifications.
+//! **rohrpost** (`wsviews::rohrpost`, feature `rohrpost`) is a JSON
+//! protocol on top: a handler registry served by one view, a built-in ping,
+//! replies and errors, and change notifications.
 //!
 //! **Testing** ([`test`](mod@test)) starts an app on an ephemeral port inside a test:
 //! `TestServer::start(urlpatterns).get("/plain")`, or `.websocket("/echo")`
@@ -162,16 +166,33 @@
 //!
 //! ## Features
 //!
+//! On by default (`wsviews = "0.1"`):
+//!
+//! - `runserver`: `wsviews::management`, the `runserver` and `runworker`
+//!   commands, with env_logger's access log and SIGINT/SIGTERM handling
+//!   (signal-hook). Implies `consumers`.
+//! - `consumers`: `wsviews::consumers`, Channels consumers and workers
+//!   (regex, for routes' `.path()` filters).
+//! - `rohrpost`: `wsviews::rohrpost` (serde, to read frames in key order).
+//! - `deflate`: permessage-deflate (flate2); without it a
+//!   [`ServerConfig::permessage_deflate`] setting is an error at `bind`.
+//!
+//! Off by default:
+//!
 //! - `tls`: HTTPS and `wss://` with rustls (*ring* provider):
 //!   `Server::bind_tls`, `Server::bind_tls_with_config` and
-//!   `runserver --cert PEM --key PEM`. Off by default; without it the build
-//!   has no TLS dependency.
+//!   `runserver --cert PEM --key PEM`. Without it the build has no TLS
+//!   dependency.
 //! - `redis`: the Redis channel layer.
 //! - `channels-redis`: a Redis channel layer that speaks channels_redis 4's
 //!   storage, shared with Django Channels 4 sites (`channels-redis://`).
 //!   It turns on serde_json's `preserve_order` (so messages from Python keep
 //!   their key order byte for byte), which then holds for your whole build;
 //!   no other feature touches serde_json's features.
+//!
+//! With `default-features = false`, views, routing, the server, WebSockets,
+//! channel layers, groups and [`test`](mod@test) remain: an embedded server
+//! that pulls neither regex nor env_logger nor signal-hook.
 //!
 //! ## Logging
 //!
@@ -188,14 +209,19 @@
 // No `unwrap`/`expect` outside tests: the library must not panic on what a
 // client sends (the test client in `test` panics on purpose, to fail a test).
 #![cfg_attr(not(test), warn(clippy::unwrap_used, clippy::expect_used))]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod channels;
 mod error;
 pub mod guide;
 mod http;
 pub mod layers;
+#[cfg(feature = "runserver")]
+#[cfg_attr(docsrs, doc(cfg(feature = "runserver")))]
 pub mod management;
 mod net;
+#[cfg(feature = "rohrpost")]
+#[cfg_attr(docsrs, doc(cfg(feature = "rohrpost")))]
 pub mod rohrpost;
 mod routing;
 mod server;
@@ -207,6 +233,8 @@ mod websocket;
 #[cfg(test)]
 mod proptests;
 
+#[cfg(feature = "consumers")]
+#[cfg_attr(docsrs, doc(cfg(feature = "consumers")))]
 pub use channels::consumers;
 pub use channels::groups::{Group, SendReport};
 pub use error::{Error, Result};

@@ -1,7 +1,7 @@
 //! The channels-redis layer under the server, on a real redis-server: the
 //! demo's chat rooms and the consumers' chat as Channels groups, and
 //! channel-layer events that are not frames offered to the view.
-#![cfg(feature = "channels-redis")]
+#![cfg(all(feature = "channels-redis", feature = "consumers"))]
 
 #[path = "support/examples.rs"]
 mod examples;

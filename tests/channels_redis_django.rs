@@ -3,7 +3,7 @@
 //! tests/django_site/layer_tool.py), all on one redis-server. Needs the venv
 //! that scripts/test.sh makes (channels 4.3, channels-redis 4.3.0, daphne,
 //! Django 5.2); fails without it under `CI=true`.
-#![cfg(feature = "channels-redis")]
+#![cfg(all(feature = "channels-redis", feature = "consumers"))]
 
 #[path = "support/examples.rs"]
 mod examples;

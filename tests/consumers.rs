@@ -2,6 +2,7 @@
 //! layer of each test's own: message formats key for key (Channels message
 //! standards), HTTP responses (single, streamed, timed out, abandoned),
 //! workers with routing, channel sessions, groups and failing consumers.
+#![cfg(feature = "consumers")]
 
 mod support;
 

@@ -1,6 +1,7 @@
 //! permessage-deflate (RFC 7692) over real sockets: what a client sees of
 //! the negotiation, compressed messages both ways in both context-takeover
 //! modes (view sends, `Sender`s and group deliveries alike), and the limits.
+#![cfg(feature = "deflate")]
 
 #[path = "support/deflate.rs"]
 mod deflate_client;

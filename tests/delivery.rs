@@ -317,6 +317,7 @@ fn a_blocking_send_gives_up_at_its_total_deadline() {
     });
 }
 
+#[cfg(feature = "consumers")]
 #[test]
 fn head_on_a_streamed_consumer_response_is_no_disconnect() {
     use std::io::{BufReader, Write};

@@ -1,7 +1,7 @@
 //! Several processes sharing one real redis-server: two demo servers share
 //! chat rooms; the consumers chat runs on a separate `runworker` process;
 //! Redis stops and comes back mid-test without a crash.
-#![cfg(feature = "redis")]
+#![cfg(all(feature = "redis", feature = "consumers"))]
 
 #[path = "support/examples.rs"]
 mod examples;

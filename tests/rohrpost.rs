@@ -1,6 +1,7 @@
 //! rohrpost over real sockets: every error string and reply shape byte for
 //! byte, ids, handler failures, close, ping and registration. Subscriptions
 //! and change notifications are in `rohrpost_notify.rs`.
+#![cfg(feature = "rohrpost")]
 
 mod support;
 

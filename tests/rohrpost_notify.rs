@@ -1,6 +1,7 @@
 //! rohrpost subscriptions and change notifications over real sockets: in
 //! memory, from other threads and consumers, the records example, and
 //! across two servers sharing a real Redis.
+#![cfg(all(feature = "rohrpost", feature = "runserver"))]
 
 mod support;
 

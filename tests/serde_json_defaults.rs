@@ -14,6 +14,7 @@ fn a_users_json_object_keeps_serde_jsons_default_key_order() {
     assert_eq!(keys, ["a", "b"]);
 }
 
+#[cfg(feature = "rohrpost")]
 #[test]
 fn rohrpost_echoes_the_clients_key_order_all_the_same() {
     use wsviews::rohrpost::{self, Registry};

@@ -145,6 +145,10 @@ pub(crate) fn outbound(frame: &Frame, event_type: Option<&str>) -> layers::Messa
 /// (which refuse a message without a type) and it has none: how wsviews'
 /// own Channels 1 messages (`websocket.receive`, `http.request`, ...) travel
 /// on the channels-redis layer, typed by their channel as in Channels 4.
+#[cfg_attr(
+    not(any(feature = "consumers", feature = "rohrpost")),
+    allow(dead_code)
+)]
 pub(crate) fn typed<'a>(
     layer: &dyn ChannelLayer,
     message: &'a layers::Message,
@@ -159,6 +163,10 @@ pub(crate) fn typed<'a>(
 }
 
 /// [`typed`] with the layer's own event type: for replies.
+#[cfg_attr(
+    not(any(feature = "consumers", feature = "rohrpost")),
+    allow(dead_code)
+)]
 pub(crate) fn typed_reply<'a>(
     layer: &dyn ChannelLayer,
     message: &'a layers::Message,

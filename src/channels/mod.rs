@@ -2,6 +2,7 @@
 //! channel layer, groups, and consumers, with the mapping between channel
 //! messages and WebSocket frames.
 
+#[cfg(feature = "consumers")]
 pub mod consumers;
 pub(crate) mod events;
 pub(crate) mod frames;

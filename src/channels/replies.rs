@@ -35,6 +35,7 @@ enum Route {
     WebSocket(Sender, Arc<ViewEvents>),
     /// Handed to the connection thread of an HTTP request (`http.response`
     /// messages).
+    #[cfg_attr(not(feature = "consumers"), allow(dead_code))]
     Http(crossbeam_channel::Sender<layers::Message>),
 }
 
@@ -131,6 +132,7 @@ impl Replies {
 
     /// Gives an HTTP request its reply channel: the messages sent there come
     /// out of the returned receiver, in order.
+    #[cfg_attr(not(feature = "consumers"), allow(dead_code))]
     pub fn open_http(&self) -> Result<(String, crossbeam_channel::Receiver<layers::Message>)> {
         let channel = self.layer.new_channel(&self.inbox)?;
         let (tx, rx) = crossbeam_channel::unbounded();

@@ -149,6 +149,7 @@ impl HttpResponse {
     }
 
     /// Adds header `name`, keeping earlier values.
+    #[cfg_attr(not(feature = "consumers"), allow(dead_code))]
     pub(crate) fn append_header(&mut self, name: impl Into<String>, value: impl Into<String>) {
         self.headers.push((name.into(), value.into()));
     }

@@ -13,6 +13,9 @@ impl ServerConfig {
     pub(crate) fn validate(&self) -> Result<()> {
         let fail = |why: &str| Err(Error::Config(why.to_owned()));
         if let Some(deflate) = &self.permessage_deflate {
+            if !cfg!(feature = "deflate") {
+                return fail("permessage-deflate needs wsviews built with its `deflate` feature");
+            }
             deflate.validate()?;
         }
         if self.max_connections == 0 || self.max_connections_per_ip == 0 {

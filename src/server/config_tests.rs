@@ -34,3 +34,17 @@ fn origins() {
     assert!(closed.origin_allowed(None));
     assert!(!closed.origin_allowed(Some("http://evil.example")));
 }
+
+#[test]
+fn permessage_deflate_is_valid_only_with_its_feature() {
+    let config =
+        ServerConfig::default().permessage_deflate(Some(crate::PerMessageDeflate::default()));
+    match config.validate() {
+        Ok(()) => assert!(cfg!(feature = "deflate")),
+        Err(Error::Config(why)) => {
+            assert!(!cfg!(feature = "deflate"), "{why}");
+            assert!(why.contains("`deflate` feature"), "{why}");
+        }
+        Err(other) => panic!("{other}"),
+    }
+}

@@ -38,6 +38,7 @@ pub use sender::{Sender, Sent, TrySendError};
 use crate::net::socket::Socket;
 pub use deflate::PerMessageDeflate;
 pub(crate) use deflate::{negotiate, parse_offers, Agreement};
+#[cfg(feature = "deflate")]
 use deflate::{Deflater, Inflater};
 use liveness::Liveness;
 use opening::Opening;
@@ -128,17 +129,30 @@ pub(crate) struct Handshake {
     pub deflate: Option<Agreement>,
 }
 
+/// A connection's permessage-deflate codecs: its inflater and deflater.
+type Codecs = (
+    Option<Box<dyn proto::Inflate>>,
+    Option<Box<dyn proto::Deflate>>,
+);
+
+/// The permessage-deflate codecs of an agreement (none without the
+/// `deflate` feature, where the server refuses to be configured for it).
+#[cfg(feature = "deflate")]
+fn codecs(agreed: Option<&Agreement>) -> Codecs {
+    let inflate = agreed.map(|a| Box::new(Inflater::new(a)) as Box<dyn proto::Inflate>);
+    let deflate = agreed.map(|a| Box::new(Deflater::new(a)) as Box<dyn proto::Deflate>);
+    (inflate, deflate)
+}
+
+#[cfg(not(feature = "deflate"))]
+fn codecs(_agreed: Option<&Agreement>) -> Codecs {
+    (None, None)
+}
+
 impl WebSocket {
     pub(crate) fn new(stream: Arc<Socket>, limits: ReadLimits, handshake: Handshake) -> Self {
         let live = Arc::new(Liveness::new());
-        let inflate = handshake
-            .deflate
-            .as_ref()
-            .map(|agreed| Box::new(Inflater::new(agreed)) as Box<dyn proto::Inflate>);
-        let deflate = handshake
-            .deflate
-            .as_ref()
-            .map(|agreed| Box::new(Deflater::new(agreed)) as Box<dyn proto::Deflate>);
+        let (inflate, deflate) = codecs(handshake.deflate.as_ref());
         let inbound = Inbound::new(
             Arc::clone(&stream),
             handshake.buffered,

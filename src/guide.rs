@@ -23,6 +23,7 @@ macro_rules! links {
          [security]: crate::guide::security\n\
          [conformance]: crate::guide::conformance\n\
          [performance]: crate::guide::performance\n\
+         [performance-minimal]: crate::guide::performance#a-minimal-build\n\
          [design]: crate::guide::design\n\
          [dependencies]: crate::guide::dependencies\n"
     };

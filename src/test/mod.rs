@@ -2,6 +2,12 @@
 //! do: start the app on an ephemeral port inside a test and talk to it in one
 //! line.
 //!
+//! Always built (it needs no crate the server does not): the WebSocket
+//! client inside is tungstenite's, but nothing here shows its types:
+//! messages are wsviews' [`Message`](crate::Message), a refused handshake is
+//! a [`HandshakeError`] carrying the response, so a tungstenite upgrade is
+//! not a breaking change for your tests.
+//!
 //! ```
 //! use wsviews::test::TestServer;
 //! use wsviews::{path, require_websocket, HttpResponse, Request};

@@ -142,21 +142,7 @@ impl ResponseHead<'_> {
         });
         let mut bytes = Vec::with_capacity(256);
         status_line(&mut bytes, self.minor, status);
-        let own: Vec<&(String, String)> = self
-            .headers
-            .iter()
-            .filter(|header| admit(header, &mut refused))
-            .collect();
-        let has = |name: &str| own.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
-        if !has("Date") {
-            header(&mut bytes, "Date", &httpdate::fmt_http_date(now));
-        }
-        if !has("Server") {
-            header(&mut bytes, "Server", SERVER);
-        }
-        for (name, value) in own {
-            header(&mut bytes, name, value);
-        }
+        self.own_headers(&mut bytes, &mut refused, now);
         let (send, framing) = self.framing(status);
         let keep_alive = self.connection_headers(&mut bytes, send);
         if let Some((name, value)) = framing {
@@ -168,6 +154,26 @@ impl ResponseHead<'_> {
             send,
             keep_alive,
             refused,
+        }
+    }
+
+    /// Writes `Date` and `Server` unless the response has its own, then the
+    /// response's headers that may go out.
+    fn own_headers(&self, bytes: &mut Vec<u8>, refused: &mut Vec<Refusal>, now: SystemTime) {
+        let own: Vec<&(String, String)> = self
+            .headers
+            .iter()
+            .filter(|header| admit(header, refused))
+            .collect();
+        let has = |name: &str| own.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+        if !has("Date") {
+            header(bytes, "Date", &httpdate::fmt_http_date(now));
+        }
+        if !has("Server") {
+            header(bytes, "Server", SERVER);
+        }
+        for (name, value) in own {
+            header(bytes, name, value);
         }
     }
 

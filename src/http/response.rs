@@ -6,7 +6,7 @@ use std::time::SystemTime;
 
 use super::chunk_reader::ChunkReader;
 pub use super::cookie::Cookie;
-use super::head_writer::{self, Connection, ResponseHead, SendBody};
+use super::head_writer::{self, Connection, ResponseHead, SendBody, Written};
 
 /// An HTTP response, as Django's `HttpResponse`.
 ///
@@ -208,11 +208,22 @@ impl HttpResponse {
             reader.read_to_end(&mut bytes)?;
             self.body = Body::Bytes(bytes);
         }
+        let head = self.head(minor, head_only, connection);
+        head.warn_refused();
+        let mut buffered = BufWriter::with_capacity(8 * 1024, &mut *out);
+        buffered.write_all(&head.bytes)?;
+        send_body(&mut buffered, head.send, self.body)?;
+        buffered.flush()?;
+        Ok(head.keep_alive)
+    }
+
+    /// The head, by the one head writer.
+    fn head(&self, minor: u8, head_only: bool, connection: Connection<'_>) -> Written {
         let body = match &self.body {
             Body::Bytes(bytes) => head_writer::Body::Length(bytes.len() as u64),
             Body::Stream(_) => head_writer::Body::Stream,
         };
-        let head = ResponseHead {
+        ResponseHead {
             minor,
             status: self.status,
             headers: &self.headers,
@@ -220,24 +231,22 @@ impl HttpResponse {
             head_only,
             connection,
         }
-        .write(SystemTime::now());
-        head.warn_refused();
-        let mut buffered = BufWriter::with_capacity(8 * 1024, &mut *out);
-        buffered.write_all(&head.bytes)?;
-        match (head.send, self.body) {
-            (SendBody::Nothing, _) => {}
-            (_, Body::Bytes(bytes)) => buffered.write_all(&bytes)?,
-            (SendBody::Chunked, Body::Stream(mut reader)) => {
-                buffered.flush()?;
-                let mut chunked = chunked_transfer::Encoder::with_flush_after_write(&mut buffered);
-                io::copy(&mut reader, &mut chunked)?;
-            }
-            (SendBody::Plain, Body::Stream(mut reader)) => {
-                io::copy(&mut reader, &mut buffered)?;
-            }
+        .write(SystemTime::now())
+    }
+}
+
+/// Sends `body` after its head, as the head said: a stream chunked through
+/// `chunked_transfer`'s encoder, each piece flushed as it comes.
+fn send_body(out: &mut impl Write, send: SendBody, body: Body) -> io::Result<()> {
+    match (send, body) {
+        (SendBody::Nothing, _) => Ok(()),
+        (_, Body::Bytes(bytes)) => out.write_all(&bytes),
+        (SendBody::Chunked, Body::Stream(mut reader)) => {
+            out.flush()?;
+            let mut chunked = chunked_transfer::Encoder::with_flush_after_write(out);
+            io::copy(&mut reader, &mut chunked).map(drop)
         }
-        buffered.flush()?;
-        Ok(head.keep_alive)
+        (SendBody::Plain, Body::Stream(mut reader)) => io::copy(&mut reader, out).map(drop),
     }
 }
 

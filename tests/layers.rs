@@ -471,3 +471,21 @@ impl Backend for Redis {
         layers::from_url_with_config(&self.0, config).expect("redis layer")
     }
 }
+
+/// The in-memory layer lists (and so sends to) a group's members in the
+/// order they joined, as Channels' own in-memory layer does; joining again
+/// renews a membership and keeps its place.
+#[test]
+fn memory_groups_keep_join_order() {
+    let layer = Memory.layer(LayerConfig::default());
+    for member in ["member.c", "member.a", "member.d", "member.b"] {
+        layer.group_add("room", member).unwrap();
+    }
+    layer.group_add("room", "member.c").unwrap();
+    let joined = ["member.c", "member.a", "member.d", "member.b"];
+    assert_eq!(layer.group_channels("room").unwrap(), joined);
+    layer.group_discard("room", "member.a").unwrap();
+    layer.group_add("room", "member.a").unwrap();
+    let rejoined = ["member.c", "member.d", "member.b", "member.a"];
+    assert_eq!(layer.group_channels("room").unwrap(), rejoined);
+}

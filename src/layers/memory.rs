@@ -1,13 +1,13 @@
 //! The in-memory channel layer: one process, no server to run.
 
-use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
-use super::names::{self, queue_of};
+use super::memory_state::{Membership, State};
+use super::names;
 use super::{ChannelLayer, LayerConfig, Message};
-use crate::{Error, Result};
+use crate::Result;
 
 /// The in-memory channel layer (`memory://`), the default: channels and
 /// groups live in this process, shared by all its threads.
@@ -24,24 +24,6 @@ pub struct InMemoryLayer {
     config: LayerConfig,
     state: Mutex<State>,
     arrived: Condvar,
-}
-
-#[derive(Default)]
-struct State {
-    /// Messages by queue: a channel name, or a process inbox.
-    queues: HashMap<String, VecDeque<Entry>>,
-    /// Members of each group, with the time their membership expires.
-    groups: HashMap<String, HashMap<String, Instant>>,
-    /// Channel sessions, with the time they expire.
-    sessions: HashMap<String, (Message, Instant)>,
-    /// When to next sweep expired messages and members out of every queue.
-    next_sweep: Option<Instant>,
-}
-
-struct Entry {
-    channel: String,
-    message: Message,
-    expires: Instant,
 }
 
 impl InMemoryLayer {
@@ -92,85 +74,6 @@ impl fmt::Debug for InMemoryLayer {
     }
 }
 
-impl State {
-    /// Appends a message to its channel's queue, unless that queue is full.
-    fn push(&mut self, channel: &str, message: Message, config: &LayerConfig) -> Result<()> {
-        let now = Instant::now();
-        self.sweep_if_due(now, config);
-        let queue_name = queue_of(channel);
-        let capacity = config.capacity_of(queue_name);
-        let queue = self.queues.entry(queue_name.to_owned()).or_default();
-        drop_expired(queue, now);
-        if queue.len() >= capacity {
-            return Err(Error::ChannelFull(channel.to_owned()));
-        }
-        queue.push_back(Entry {
-            channel: channel.to_owned(),
-            message,
-            expires: now + config.expiry,
-        });
-        Ok(())
-    }
-
-    /// Takes the first unexpired message of the first non-empty queue.
-    fn pop_first(&mut self, queues: &[&str]) -> Option<(String, Message)> {
-        let now = Instant::now();
-        for &name in queues {
-            let Some(queue) = self.queues.get_mut(name) else {
-                continue;
-            };
-            drop_expired(queue, now);
-            let entry = queue.pop_front();
-            if queue.is_empty() {
-                self.queues.remove(name);
-            }
-            if let Some(entry) = entry {
-                return Some((entry.channel, entry.message));
-            }
-        }
-        None
-    }
-
-    /// The unexpired members of `group`, dropping the expired ones.
-    fn members(&mut self, group: &str) -> Vec<String> {
-        let now = Instant::now();
-        let Some(members) = self.groups.get_mut(group) else {
-            return Vec::new();
-        };
-        members.retain(|_, expires| *expires > now);
-        let names = members.keys().cloned().collect();
-        if members.is_empty() {
-            self.groups.remove(group);
-        }
-        names
-    }
-
-    /// Once per expiry period, drops expired messages and members everywhere.
-    fn sweep_if_due(&mut self, now: Instant, config: &LayerConfig) {
-        if self.next_sweep.is_some_and(|at| now < at) {
-            return;
-        }
-        self.next_sweep = Some(now + config.expiry.min(config.group_expiry));
-        self.queues.retain(|_, queue| {
-            drop_expired(queue, now);
-            !queue.is_empty()
-        });
-        self.groups.retain(|_, members| {
-            members.retain(|_, expires| *expires > now);
-            !members.is_empty()
-        });
-        self.sessions.retain(|_, (_, expires)| *expires > now);
-    }
-}
-
-/// Drops the expired messages at the head of a queue: all messages share
-/// one expiry period, so the expired ones are always first.
-fn drop_expired(queue: &mut VecDeque<Entry>, now: Instant) {
-    while queue.front().is_some_and(|entry| entry.expires <= now) {
-        queue.pop_front();
-    }
-}
-
 impl ChannelLayer for InMemoryLayer {
     fn send(&self, channel: &str, message: &Message) -> Result<()> {
         names::validate_name(channel)?;
@@ -213,8 +116,14 @@ impl ChannelLayer for InMemoryLayer {
         names::validate_name(channel)?;
         let expires = Instant::now() + self.config.group_expiry;
         let mut state = self.lock();
+        state.joins += 1;
+        let joined = state.joins;
         let members = state.groups.entry(group.to_owned()).or_default();
-        members.insert(channel.to_owned(), expires);
+        // Joining again renews the membership and keeps its place.
+        members
+            .entry(channel.to_owned())
+            .and_modify(|m| m.expires = expires)
+            .or_insert(Membership { joined, expires });
         Ok(())
     }
 

@@ -88,6 +88,7 @@ mod channels_redis;
 mod config;
 mod default;
 mod memory;
+mod memory_state;
 mod names;
 #[cfg(feature = "redis")]
 mod redis;

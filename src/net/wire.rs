@@ -33,6 +33,9 @@ const BLOCKING_SEND: libc::c_int = libc::MSG_NOSIGNAL;
 #[cfg(not(target_os = "linux"))]
 const BLOCKING_SEND: libc::c_int = 0;
 
+/// Frames up to this long are copied into one buffer to be sent.
+const SMALL_SEND: usize = 1024;
+
 /// Most bytes one blocking write copies out of the queue.
 const CHUNK: usize = 256 * 1024;
 
@@ -96,8 +99,7 @@ impl Wire {
         if !out.writing {
             self.flush_locked(&mut out)?;
             if out.buf.is_empty() {
-                let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
-                sent = self.send_now(&mut out, &slices)?;
+                sent = self.send_bufs(&mut out, bufs)?;
             }
         }
         let mut skip = sent;
@@ -113,6 +115,12 @@ impl Wire {
             backlog: out.buf.len(),
             start_drain,
         })
+    }
+
+    /// Bytes handed to the kernel so far, and bytes waiting, at one moment.
+    pub fn progress(&self) -> (u64, usize) {
+        let out = self.lock();
+        (out.written, out.buf.len())
     }
 
     /// Bytes waiting.
@@ -244,6 +252,29 @@ impl Wire {
         Ok(())
     }
 
+    /// A non-blocking write of `bufs`; returns the bytes sent. A small
+    /// frame (head and payload) goes out as one buffer: one `send`, with no
+    /// vector for the kernel to copy in and check.
+    fn send_bufs(&self, out: &mut Out, bufs: &[&[u8]]) -> io::Result<usize> {
+        let mut joined = [0u8; SMALL_SEND];
+        let len: usize = bufs.iter().map(|b| b.len()).sum();
+        if len <= SMALL_SEND {
+            let mut at = 0;
+            for buf in bufs {
+                joined[at..at + buf.len()].copy_from_slice(buf);
+                at += buf.len();
+            }
+            return self.send_now(out, &[IoSlice::new(&joined[..len])]);
+        }
+        match bufs {
+            [a, b] => self.send_now(out, &[IoSlice::new(a), IoSlice::new(b)]),
+            _ => {
+                let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
+                self.send_now(out, &slices)
+            }
+        }
+    }
+
     /// A non-blocking write of `slices`; returns the bytes sent.
     fn send_now(&self, out: &mut Out, slices: &[IoSlice<'_>]) -> io::Result<usize> {
         match self.send_raw(slices) {
@@ -258,7 +289,11 @@ impl Wire {
 
     fn send_raw(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
         loop {
-            match SockRef::from(&self.tcp).send_vectored_with_flags(slices, NONBLOCKING_SEND) {
+            let sent = match slices {
+                [one] => SockRef::from(&self.tcp).send_with_flags(one, NONBLOCKING_SEND),
+                _ => SockRef::from(&self.tcp).send_vectored_with_flags(slices, NONBLOCKING_SEND),
+            };
+            match sent {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 other => return other,
             }

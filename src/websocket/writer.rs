@@ -116,11 +116,10 @@ impl Shared {
 
     /// Whether a message of `len` bytes fits the client's bound now.
     pub(super) fn admits(&self, state: &mut WriterState, len: usize) -> bool {
-        let written = self.stream.wire().written();
+        let (written, backlog) = self.stream.wire().progress();
         while state.ends.front().is_some_and(|&end| end <= written) {
             state.ends.pop_front();
         }
-        let backlog = self.stream.wire().backlog();
         self.policy.admits(backlog, state.ends.len(), len)
     }
 

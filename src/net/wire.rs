@@ -18,23 +18,8 @@ use std::net::TcpStream;
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use socket2::SockRef;
-
+use super::send;
 use super::socket::is_timeout;
-
-/// Flags of a send that never waits; on Linux also never raises SIGPIPE
-/// (elsewhere Rust programs ignore SIGPIPE already).
-#[cfg(target_os = "linux")]
-const NONBLOCKING_SEND: libc::c_int = libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL;
-#[cfg(not(target_os = "linux"))]
-const NONBLOCKING_SEND: libc::c_int = libc::MSG_DONTWAIT;
-#[cfg(target_os = "linux")]
-const BLOCKING_SEND: libc::c_int = libc::MSG_NOSIGNAL;
-#[cfg(not(target_os = "linux"))]
-const BLOCKING_SEND: libc::c_int = 0;
-
-/// Frames up to this long are copied into one buffer to be sent.
-const SMALL_SEND: usize = 1024;
 
 /// Most bytes one blocking write copies out of the queue.
 const CHUNK: usize = 256 * 1024;
@@ -211,12 +196,7 @@ impl Wire {
         if timeout.is_some() {
             let _ = self.tcp.set_write_timeout(timeout);
         }
-        let result = loop {
-            match SockRef::from(&self.tcp).send_with_flags(&chunk, BLOCKING_SEND) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => break other,
-            }
-        };
+        let result = send::blocking(&self.tcp, &chunk);
         let mut out = self.lock();
         out.writing = false;
         self.progress.notify_all();
@@ -241,7 +221,7 @@ impl Wire {
         while !out.buf.is_empty() {
             let (a, b) = out.buf.as_slices();
             let slices = [IoSlice::new(a), IoSlice::new(b)];
-            let n = match self.send_raw(&slices) {
+            let n = match send::nonblocking_vectored(&self.tcp, &slices) {
                 Ok(n) => n,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) => return Err(self.failure(out, e)),
@@ -252,51 +232,16 @@ impl Wire {
         Ok(())
     }
 
-    /// A non-blocking write of `bufs`; returns the bytes sent. A small
-    /// frame (head and payload) goes out as one buffer: one `send`, with no
-    /// vector for the kernel to copy in and check.
+    /// A non-blocking write of `bufs` (see [`send::nonblocking`]);
+    /// returns the bytes sent.
     fn send_bufs(&self, out: &mut Out, bufs: &[&[u8]]) -> io::Result<usize> {
-        let mut joined = [0u8; SMALL_SEND];
-        let len: usize = bufs.iter().map(|b| b.len()).sum();
-        if len <= SMALL_SEND {
-            let mut at = 0;
-            for buf in bufs {
-                joined[at..at + buf.len()].copy_from_slice(buf);
-                at += buf.len();
-            }
-            return self.send_now(out, &[IoSlice::new(&joined[..len])]);
-        }
-        match bufs {
-            [a, b] => self.send_now(out, &[IoSlice::new(a), IoSlice::new(b)]),
-            _ => {
-                let slices: Vec<IoSlice<'_>> = bufs.iter().map(|b| IoSlice::new(b)).collect();
-                self.send_now(out, &slices)
-            }
-        }
-    }
-
-    /// A non-blocking write of `slices`; returns the bytes sent.
-    fn send_now(&self, out: &mut Out, slices: &[IoSlice<'_>]) -> io::Result<usize> {
-        match self.send_raw(slices) {
+        match send::nonblocking(&self.tcp, bufs) {
             Ok(n) => {
                 out.written += n as u64;
                 Ok(n)
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(0),
             Err(e) => Err(self.failure(out, e)),
-        }
-    }
-
-    fn send_raw(&self, slices: &[IoSlice<'_>]) -> io::Result<usize> {
-        loop {
-            let sent = match slices {
-                [one] => SockRef::from(&self.tcp).send_with_flags(one, NONBLOCKING_SEND),
-                _ => SockRef::from(&self.tcp).send_vectored_with_flags(slices, NONBLOCKING_SEND),
-            };
-            match sent {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                other => return other,
-            }
         }
     }
 

@@ -40,7 +40,7 @@ impl InMemoryLayer {
     ///
     /// # Errors
     ///
-    /// [`Error::Config`] when `config` is invalid (see
+    /// [`Error::Config`](crate::Error::Config) when `config` is invalid (see
     /// [`LayerConfig::validate`]).
     pub fn with_config(config: LayerConfig) -> Result<Self> {
         config.validate()?;

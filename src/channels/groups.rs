@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use crate::channels::events;
 use crate::channels::frames;
+use crate::channels::members::MemberCache;
 use crate::channels::replies::{self, Replies};
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer, MAX_MESSAGE_SIZE};
@@ -53,6 +54,7 @@ pub struct Group {
     name: String,
     layer: Option<Arc<dyn ChannelLayer>>,
     event_type: Option<String>,
+    members: MemberCache,
 }
 
 /// What a [`Group::send`] did.
@@ -85,6 +87,7 @@ impl Group {
             name: name.into(),
             layer: replies::current().map(|server| Arc::clone(server.layer())),
             event_type: None,
+            members: MemberCache::default(),
         }
     }
 
@@ -94,6 +97,7 @@ impl Group {
             name: name.into(),
             layer: Some(layer),
             event_type: None,
+            members: MemberCache::default(),
         }
     }
 
@@ -257,29 +261,26 @@ impl Group {
         json: &dyn Fn() -> layers::Message,
         deliver: &dyn Fn(&Sender) -> Outcome,
     ) -> Result<SendReport> {
-        let members = layer.group_channels(&self.name)?;
-        let mut senders: Vec<Option<Sender>> = vec![None; members.len()];
-        for server in replies::servers_on(layer) {
-            server.senders(&members, &mut senders);
-        }
+        let members = self.members.resolve(layer, &self.name)?;
         let mut report = SendReport::default();
         let mut encoded = None;
-        for (channel, sender) in members.iter().zip(&senders) {
+        for (channel, sender) in members.iter() {
             let Some(sender) = sender else {
-                let message = encoded.get_or_insert_with(json);
-                match layer.send(channel, message) {
+                let sent = layer.send(channel, encoded.get_or_insert_with(json));
+                match sent {
                     Ok(()) => report.forwarded += 1,
                     Err(e) => {
-                        log::warn!(
-                            "group {:?}: member {channel} missed a message: {e}",
-                            self.name
-                        );
+                        log::warn!("group {:?}: {channel} missed a message: {e}", self.name);
                         report.dropped += 1;
                     }
                 }
                 continue;
             };
-            match deliver(sender) {
+            // A member whose connection ended since it was resolved is gone.
+            let Some(sender) = sender.upgrade() else {
+                continue;
+            };
+            match deliver(&sender) {
                 Outcome::Delivered => report.delivered += 1,
                 Outcome::Dropped => report.dropped += 1,
                 Outcome::SlowClosed => report.slow_closed += 1,

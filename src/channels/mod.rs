@@ -7,6 +7,7 @@ pub mod consumers;
 pub(crate) mod events;
 pub(crate) mod frames;
 pub(crate) mod groups;
+pub(crate) mod members;
 pub(crate) mod memberships;
 pub(crate) mod relay;
 pub(crate) mod replies;

@@ -120,10 +120,17 @@ impl ChannelLayer for InMemoryLayer {
         let joined = state.joins;
         let members = state.groups.entry(group.to_owned()).or_default();
         // Joining again renews the membership and keeps its place.
-        members
-            .entry(channel.to_owned())
-            .and_modify(|m| m.expires = expires)
-            .or_insert(Membership { joined, expires });
+        let renewed = match members.get_mut(channel) {
+            Some(membership) => {
+                membership.expires = expires;
+                true
+            }
+            None => {
+                members.insert(channel.to_owned(), Membership { joined, expires });
+                false
+            }
+        };
+        state.changes += u64::from(!renewed);
         Ok(())
     }
 
@@ -132,12 +139,17 @@ impl ChannelLayer for InMemoryLayer {
         names::validate_name(channel)?;
         let mut state = self.lock();
         if let Some(members) = state.groups.get_mut(group) {
-            members.remove(channel);
+            let left = members.remove(channel).is_some();
             if members.is_empty() {
                 state.groups.remove(group);
             }
+            state.changes += u64::from(left);
         }
         Ok(())
+    }
+
+    fn group_version(&self, group: &str) -> Option<u64> {
+        Some(self.lock().version(group))
     }
 
     fn group_channels(&self, group: &str) -> Result<Vec<String>> {

@@ -16,6 +16,8 @@ pub(super) struct State {
     pub(super) groups: HashMap<String, HashMap<String, Membership>>,
     /// Numbers memberships in the order they began.
     pub(super) joins: u64,
+    /// Counts changes to any group's members (see `group_version`).
+    pub(super) changes: u64,
     /// Channel sessions, with the time they expire.
     pub(super) sessions: HashMap<String, (Message, Instant)>,
     /// When to next sweep expired messages and members out of every queue.
@@ -82,11 +84,10 @@ impl State {
 
     /// The unexpired members of `group`, dropping the expired ones.
     pub(super) fn members(&mut self, group: &str) -> Vec<String> {
-        let now = Instant::now();
+        self.expire(group);
         let Some(members) = self.groups.get_mut(group) else {
             return Vec::new();
         };
-        members.retain(|_, m| m.expires > now);
         let mut joined: Vec<(u64, &String)> = members.iter().map(|(c, m)| (m.joined, c)).collect();
         joined.sort_unstable();
         let names = joined.into_iter().map(|(_, c)| c.clone()).collect();
@@ -94,6 +95,28 @@ impl State {
             self.groups.remove(group);
         }
         names
+    }
+
+    /// Drops the expired members of `group` (and the group once empty).
+    fn expire(&mut self, group: &str) {
+        let now = Instant::now();
+        let Some(members) = self.groups.get_mut(group) else {
+            return;
+        };
+        let before = members.len();
+        members.retain(|_, m| m.expires > now);
+        if members.len() < before {
+            self.changes += 1;
+        }
+        if members.is_empty() {
+            self.groups.remove(group);
+        }
+    }
+
+    /// Changes to the groups so far, `group`'s expiries included.
+    pub(super) fn version(&mut self, group: &str) -> u64 {
+        self.expire(group);
+        self.changes
     }
 
     /// Once per expiry period, drops expired messages and members everywhere.
@@ -106,6 +129,7 @@ impl State {
             drop_expired(queue, now);
             !queue.is_empty()
         });
+        self.changes += 1;
         self.groups.retain(|_, members| {
             members.retain(|_, m| m.expires > now);
             !members.is_empty()

@@ -205,6 +205,15 @@ pub trait ChannelLayer: Send + Sync + Debug {
     /// [`Error::InvalidName`](crate::Error::InvalidName); [`Error::Layer`](crate::Error::Layer) when the backend fails.
     fn group_channels(&self, group: &str) -> Result<Vec<String>>;
 
+    /// A number that changes whenever the members of `group` may have
+    /// changed (a join, a leave, an expiry), so that a caller may keep what
+    /// it made of [`group_channels`](Self::group_channels) while it stays
+    /// the same; `None` (the default) when the layer cannot tell cheaply.
+    fn group_version(&self, group: &str) -> Option<u64> {
+        let _ = group;
+        None
+    }
+
     /// Sends `message` to every channel in `group`. Never blocks on, and
     /// never fails because of, a full member: that member misses the message
     /// (logged at WARN level).

@@ -33,6 +33,7 @@ pub(crate) use outbox::{Delivery, Outcome};
 pub(crate) use proto::{is_valid_close_code, CloseCode};
 pub use receive::Messages;
 pub(crate) use reply::ReplyHub;
+pub(crate) use sender::WeakSender;
 pub use sender::{Sender, Sent, TrySendError};
 
 use crate::net::socket::Socket;

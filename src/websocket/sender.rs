@@ -141,7 +141,24 @@ pub struct Sender {
     pub(crate) shared: Arc<Shared>,
 }
 
+/// A [`Sender`] that does not keep its WebSocket's state alive.
+#[derive(Debug, Clone)]
+pub(crate) struct WeakSender(std::sync::Weak<Shared>);
+
+impl WeakSender {
+    /// The sender, while its WebSocket's state is alive.
+    pub fn upgrade(&self) -> Option<Sender> {
+        self.0.upgrade().map(|shared| Sender { shared })
+    }
+}
+
 impl Sender {
+    /// A reference that does not keep this WebSocket's state (and socket)
+    /// alive.
+    pub(crate) fn downgrade(&self) -> WeakSender {
+        WeakSender(Arc::downgrade(&self.shared))
+    }
+
     /// Sends one message and waits until it is written: at most the
     /// server's `send_timeout` in all (a total deadline for this message,
     /// however many writes it takes). A client that has not taken it by then

@@ -7,7 +7,7 @@ use std::net::{SocketAddr, TcpStream};
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress};
 
-use crate::support::{client_frame, connect, handshake};
+use crate::support::{client_frame, connect, handshake, read_frame_bytes};
 
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 
@@ -182,28 +182,11 @@ fn read_head(stream: &TcpStream) -> String {
 
 /// One unmasked server frame.
 pub fn read_frame(stream: &TcpStream) -> Option<Frame> {
-    let mut reader = stream;
-    let mut head = [0u8; 2];
-    reader.read_exact(&mut head).ok()?;
-    let len = match head[1] & 0x7f {
-        126 => {
-            let mut b = [0u8; 2];
-            reader.read_exact(&mut b).ok()?;
-            u64::from(u16::from_be_bytes(b))
-        }
-        127 => {
-            let mut b = [0u8; 8];
-            reader.read_exact(&mut b).ok()?;
-            u64::from_be_bytes(b)
-        }
-        n => u64::from(n),
-    };
-    let mut payload = vec![0u8; len as usize];
-    reader.read_exact(&mut payload).ok()?;
+    let (first, payload) = read_frame_bytes(stream)?;
     Some(Frame {
-        fin: head[0] & 0x80 != 0,
-        rsv1: head[0] & 0x40 != 0,
-        opcode: head[0] & 0x0f,
+        fin: first & 0x80 != 0,
+        rsv1: first & 0x40 != 0,
+        opcode: first & 0x0f,
         payload,
     })
 }

@@ -86,6 +86,13 @@ pub fn client_frame(fin: bool, opcode: u8, payload: &[u8]) -> Vec<u8> {
 
 /// One unmasked server frame: `(fin, opcode, payload)`.
 pub fn read_server_frame(stream: &TcpStream) -> Option<(bool, u8, Vec<u8>)> {
+    let (first, payload) = read_frame_bytes(stream)?;
+    Some((first & 0x80 != 0, first & 0x0f, payload))
+}
+
+/// One unmasked server frame: its first byte (FIN, RSV bits, opcode) and
+/// its payload.
+pub fn read_frame_bytes(stream: &TcpStream) -> Option<(u8, Vec<u8>)> {
     let mut reader = stream;
     let mut head = [0u8; 2];
     reader.read_exact(&mut head).ok()?;
@@ -104,7 +111,7 @@ pub fn read_server_frame(stream: &TcpStream) -> Option<(bool, u8, Vec<u8>)> {
     };
     let mut payload = vec![0u8; len as usize];
     reader.read_exact(&mut payload).ok()?;
-    Some((head[0] & 0x80 != 0, head[0] & 0x0f, payload))
+    Some((head[0], payload))
 }
 
 /// Opens a raw WebSocket to `path` and returns the socket after the `101`.

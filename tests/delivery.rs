@@ -51,42 +51,13 @@ fn a_burst_reaches_every_member_in_each_senders_order() {
     const MEMBERS: usize = 60;
     const EACH: usize = 5;
     let server = start(ServerConfig::default());
-    let mut clients: Vec<_> = (0..MEMBERS)
+    let clients: Vec<_> = (0..MEMBERS)
         .map(|_| server.websocket("/chat/burst"))
         .collect();
     wait_until("every member joined", || {
         members(&server, "burst") == MEMBERS
     });
-    let go = Arc::new(std::sync::Barrier::new(MEMBERS));
-    let threads: Vec<_> = clients
-        .drain(..)
-        .enumerate()
-        .map(|(me, mut ws)| {
-            let go = Arc::clone(&go);
-            thread::spawn(move || {
-                go.wait();
-                for n in 0..EACH {
-                    ws.send(format!("{me} {n}"));
-                }
-                let mut next = vec![0usize; MEMBERS];
-                for _ in 0..MEMBERS * EACH {
-                    let text = ws.recv().expect("a message").into_text().expect("text");
-                    let (sender, n) = text.split_once(' ').expect("sender and number");
-                    let (sender, n): (usize, usize) = (sender.parse().unwrap(), n.parse().unwrap());
-                    assert_eq!(n, next[sender], "member {me}: {sender}'s messages in order");
-                    next[sender] += 1;
-                }
-                assert!(
-                    next.iter().all(|&n| n == EACH),
-                    "member {me} got everything"
-                );
-                ws
-            })
-        })
-        .collect();
-    for thread in threads {
-        thread.join().expect("member").close();
-    }
+    burst_in_order(clients, EACH);
     // Counted just after each write: wait for the last count.
     wait_until("every delivery counted", || {
         server.handle().delivery_stats().delivered == (MEMBERS * MEMBERS * EACH) as u64

@@ -94,37 +94,12 @@ fn a_burst_across_two_servers_on_redis_loses_nothing() {
         TestServer::start_with_config(vec![chat()], config()),
         TestServer::start_with_config(vec![chat()], config()),
     ];
-    let mut clients: Vec<_> = (0..MEMBERS)
+    let clients: Vec<_> = (0..MEMBERS)
         .map(|i| servers[i % 2].websocket("/chat/burst"))
         .collect();
     let room = servers[0].group("room-burst");
     wait_until("all joined", || {
         room.channels().is_ok_and(|c| c.len() == MEMBERS)
     });
-    let go = Arc::new(std::sync::Barrier::new(MEMBERS));
-    let threads: Vec<_> = clients
-        .drain(..)
-        .enumerate()
-        .map(|(me, mut ws)| {
-            let go = Arc::clone(&go);
-            std::thread::spawn(move || {
-                go.wait();
-                for n in 0..EACH {
-                    ws.send(format!("{me} {n}"));
-                }
-                let mut next = vec![0usize; MEMBERS];
-                for _ in 0..MEMBERS * EACH {
-                    let text = ws.recv().expect("a message").into_text().expect("text");
-                    let (from, n) = text.split_once(' ').expect("sender and number");
-                    let (from, n): (usize, usize) = (from.parse().unwrap(), n.parse().unwrap());
-                    assert_eq!(n, next[from], "member {me}: {from}'s messages in order");
-                    next[from] += 1;
-                }
-                ws
-            })
-        })
-        .collect();
-    for thread in threads {
-        thread.join().expect("member").close();
-    }
+    burst_in_order(clients, EACH);
 }

@@ -186,3 +186,39 @@ pub fn seen_view(seen: std::sync::mpsc::Sender<Option<wsviews::Message>>) -> wsv
         }),
     )
 }
+
+/// A burst: every member of `members` sends `each` messages at once (`"<member> <n>"`),
+/// then reads until it has every member's, checking each sender's order; then all close.
+pub fn burst_in_order(members: Vec<wsviews::test::TestWebSocket>, each: usize) {
+    let count = members.len();
+    let go = std::sync::Arc::new(std::sync::Barrier::new(count));
+    let threads: Vec<_> = members
+        .into_iter()
+        .enumerate()
+        .map(|(me, mut ws)| {
+            let go = std::sync::Arc::clone(&go);
+            std::thread::spawn(move || {
+                go.wait();
+                for n in 0..each {
+                    ws.send(format!("{me} {n}"));
+                }
+                let mut next = vec![0usize; count];
+                for _ in 0..count * each {
+                    let text = ws.recv().expect("a message").into_text().expect("text");
+                    let (from, n) = text.split_once(' ').expect("sender and number");
+                    let (from, n): (usize, usize) = (from.parse().unwrap(), n.parse().unwrap());
+                    assert_eq!(n, next[from], "member {me}: {from}'s messages in order");
+                    next[from] += 1;
+                }
+                assert!(
+                    next.iter().all(|&n| n == each),
+                    "member {me} got everything"
+                );
+                ws
+            })
+        })
+        .collect();
+    for thread in threads {
+        thread.join().expect("member").close();
+    }
+}

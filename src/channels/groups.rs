@@ -2,8 +2,9 @@
 //! Django Channels' `Group("chat").send(...)`.
 //!
 //! On an in-process layer (the in-memory default) a send writes to the
-//! local members directly: the frame is encoded once and queued on each
-//! member's socket without waiting, within the member's bound. On a
+//! local members directly, in the order they joined (resolved once while
+//! the group is unchanged, see `members.rs`): each member's frame is queued
+//! on its socket without waiting, within the member's bound. On a
 //! cross-process layer (Redis) the message goes through the layer, and each
 //! server's listener hands it to its members the same way.
 

@@ -29,7 +29,8 @@ pub(crate) struct ConnectionThreads {
     stack_size: usize,
 }
 
-/// The threads waiting for a connection, most recent last.
+/// The threads waiting for a connection (the last one listed is handed
+/// the next connection).
 #[derive(Debug, Default)]
 struct Waiting {
     slots: Mutex<Vec<Arc<Slot>>>,

@@ -99,7 +99,10 @@ fn redis_stops_and_comes_back() {
     assert_eq!(get_status(a.addr(), "/plain"), 200);
     assert_eq!(get_status(b.addr(), "/plain"), 200);
     ann.send("into the void");
-    a.wait_for_log("chat-lobby: message not sent", Duration::from_secs(10));
+    a.wait_for_log(
+        r#"group "chat-lobby": message not sent"#,
+        Duration::from_secs(10),
+    );
     b.wait_for_log("channel layer receive failed", Duration::from_secs(10));
     assert!(a.is_running() && b.is_running());
 

@@ -35,7 +35,7 @@ pub fn cases(args: &mut Args, wanted: &str) -> Result<Vec<Case>, String> {
     let hold: f64 = args.get("hold", 2.0)?;
     let idle = args.list("idle", &[2000, 8000, 16000])?;
     let fanout = args.list("fanout", &[1000])?;
-    let rounds: usize = args.get("rounds", 50)?;
+    let rounds: usize = args.get("rounds", 200)?;
     let burst_list = args.string("burst", "200x3");
     let text = args.flag("text");
     let want = |name: &str| wanted.split(',').any(|w| w.trim() == name);

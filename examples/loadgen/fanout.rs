@@ -78,8 +78,9 @@ fn report(out: &mut Outcome, opts: &FanoutOpts, times: Vec<u64>, cpu: CpuUsage) 
     let busy: f64 = times.iter().map(|t| *t as f64 / 1e9).sum();
     let deliveries = (complete * opts.members) as f64;
     out.add("complete rounds", "", complete as f64, true);
-    out.add_latency("ms", times, 1000.0);
+    // The case's figure of merit, and what picks the best of repeated runs.
     out.headline("deliveries/s", "msg/s", deliveries / busy.max(1e-9), true);
+    out.add_latency("ms", times, 1000.0);
     out.add_cpu(deliveries, "deliveries/server-CPU-s", cpu);
 }
 

@@ -65,7 +65,7 @@ modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
   echo       --conns 1 --size 32 --secs 5 --warmup 0.5 --path /echo [--text]
   handshake  --threads 4 --secs 5 --warmup 0.5 --path /echo
   idle       --conns 2000 --hold 2 --path /echo
-  fanout     --members 1000 --rounds 50 --readers 2 --round-timeout 5 --path /chat/
+  fanout     --members 1000 --rounds 200 --readers 2 --round-timeout 5 --path /chat/
   http       --conns 8 --secs 5 --warmup 0.5 --path /plain
   burst      --members 200 --each 3 [--senders N] --timeout 20 --path /chat/ [--also HOST:PORT,...]
   slowmem    --silent 8 --messages 1500 --size 262144 --path /chat/   (needs --pid)
@@ -77,7 +77,7 @@ modes (against a running server: --addr HOST:PORT, default 127.0.0.1:9001,
     --cases echo,handshake,idle,fanout,burst,http   --echo 1x32,50x32,10x65536 [--text]
     --burst 200x3
     --echo-secs 5 --handshake-secs 5 --http-secs 5 --warmup 0.5 --hold 2
-    --idle 2000,8000,16000 --fanout 1000 --rounds 50 --http-conns 8
+    --idle 2000,8000,16000 --fanout 1000 --rounds 200 --http-conns 8
     --repeat 3 (runs per side, interleaved; the best is kept)
     --pin auto|off|SERVER_CPUS:CLIENT_CPUS (taskset; auto = server on the last CPU)
     --out target/bench [--readme]
@@ -162,7 +162,7 @@ impl Work {
             }),
             "fanout" => Work::Fanout(fanout::FanoutOpts {
                 members: args.get("members", 1000)?,
-                rounds: args.get("rounds", 50)?,
+                rounds: args.get("rounds", 200)?,
                 readers: args.get("readers", 2)?,
                 round_timeout: args.get("round-timeout", 5.0)?,
                 path: args.string("path", "/chat/"),

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use crate::channels::events;
 use crate::channels::frames;
-use crate::channels::members::MemberCache;
+use crate::channels::members::{self, MemberCache};
 use crate::channels::replies::{self, Replies};
 use crate::error::{Error, Result};
 use crate::layers::{self, ChannelLayer, MAX_MESSAGE_SIZE};
@@ -265,7 +265,7 @@ impl Group {
         let members = self.members.resolve(layer, &self.name)?;
         let mut report = SendReport::default();
         let mut encoded = None;
-        for (channel, sender) in members.iter() {
+        for (channel, sender) in members::warmed(&members) {
             let Some(sender) = sender else {
                 let sent = layer.send(channel, encoded.get_or_insert_with(json));
                 match sent {

@@ -12,7 +12,27 @@ use crate::layers::ChannelLayer;
 use crate::websocket::{Sender, WeakSender};
 
 /// A group's members and their local connections (`None`: elsewhere).
-pub(crate) type Members = Arc<[(String, Option<WeakSender>)]>;
+pub(crate) type Members = Arc<[Member]>;
+
+/// A member's reply channel, and its connection if it is this process's.
+pub(crate) type Member = (String, Option<WeakSender>);
+
+/// Members warmed at a time (see [`warmed`]).
+const WARM_AHEAD: usize = 16;
+
+/// The members in order, each run of [`WARM_AHEAD`] warmed
+/// ([`WeakSender::warm`]) before the first of them is yielded: a large
+/// group's connections were last touched a round ago and are out of the CPU
+/// cache, and reading a few at once lets their cache misses overlap instead
+/// of each waiting behind the previous member's send.
+pub(crate) fn warmed(members: &[Member]) -> impl Iterator<Item = &Member> {
+    members.chunks(WARM_AHEAD).flat_map(|run| {
+        run.iter()
+            .flat_map(|(_, sender)| sender)
+            .for_each(WeakSender::warm);
+        run
+    })
+}
 
 /// One group's resolved members, shared by the clones of a `Group`.
 #[derive(Clone, Default)]
@@ -60,5 +80,30 @@ impl MemberCache {
             members: Arc::clone(&members),
         });
         Ok(members)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn warmed_yields_every_member_once_in_order() {
+        for len in [
+            0,
+            1,
+            WARM_AHEAD - 1,
+            WARM_AHEAD,
+            WARM_AHEAD + 1,
+            3 * WARM_AHEAD + 5,
+        ] {
+            // Local members (of no live WebSocket here) and remote ones, mixed.
+            let members: Vec<Member> = (0..len)
+                .map(|i| (format!("c{i}"), (i % 3 == 0).then(WeakSender::default)))
+                .collect();
+            let names: Vec<&str> = warmed(&members).map(|(name, _)| name.as_str()).collect();
+            let want: Vec<String> = (0..len).map(|i| format!("c{i}")).collect();
+            assert_eq!(names, want, "{len} members");
+        }
     }
 }

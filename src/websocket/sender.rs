@@ -141,14 +141,25 @@ pub struct Sender {
     pub(crate) shared: Arc<Shared>,
 }
 
-/// A [`Sender`] that does not keep its WebSocket's state alive.
-#[derive(Debug, Clone)]
-pub(crate) struct WeakSender(std::sync::Weak<Shared>);
+/// A [`Sender`] that does not keep its WebSocket's state alive (the
+/// default one is of no WebSocket: it never upgrades).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct WeakSender {
+    shared: std::sync::Weak<Shared>,
+    socket: std::sync::Weak<crate::net::socket::Socket>,
+}
 
 impl WeakSender {
     /// The sender, while its WebSocket's state is alive.
     pub fn upgrade(&self) -> Option<Sender> {
-        self.0.upgrade().map(|shared| Sender { shared })
+        self.shared.upgrade().map(|shared| Sender { shared })
+    }
+
+    /// Reads (and ignores) a word of the writer state and of the socket, so
+    /// both are in the CPU cache when this member is sent to (see
+    /// `channels::members::warmed`).
+    pub fn warm(&self) {
+        std::hint::black_box(self.shared.strong_count() + self.socket.strong_count());
     }
 }
 
@@ -156,7 +167,10 @@ impl Sender {
     /// A reference that does not keep this WebSocket's state (and socket)
     /// alive.
     pub(crate) fn downgrade(&self) -> WeakSender {
-        WeakSender(Arc::downgrade(&self.shared))
+        WeakSender {
+            shared: Arc::downgrade(&self.shared),
+            socket: Arc::downgrade(&self.shared.stream),
+        }
     }
 
     /// Sends one message and waits until it is written: at most the

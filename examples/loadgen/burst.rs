@@ -1,6 +1,6 @@
 //! `burst`: N members of one chat room (`/chat/<room>`) each send M messages at once;
 //! every member must receive all N x M, in each sender's order. Reports deliveries/s (from
-//! the first send to the last delivery), the latency of each delivery, and how many were
+//! any member's first send to the last delivery), the latency of each delivery, and how many were
 //! lost (must be 0: every member reads).
 //!
 //! `slowmem`: K members that never read and one that sends S messages of B bytes (reading
@@ -36,6 +36,8 @@ struct Seen {
     latencies: Vec<u64>,
     received: usize,
     out_of_order: usize,
+    /// When this member started sending (if it sends).
+    first_sent: Option<Instant>,
     last: Option<Instant>,
 }
 
@@ -117,6 +119,9 @@ fn member(
 ) -> Seen {
     let mut seen = Seen::default();
     go.wait();
+    if burst > 0 {
+        seen.first_sent = Some(Instant::now());
+    }
     for k in 0..burst {
         let sent = stats::nanos(epoch.elapsed());
         if ws
@@ -169,6 +174,13 @@ fn report(
     cpu: procstat::CpuUsage,
 ) {
     let received: usize = seen.iter().map(|s| s.received).sum();
+    // From the first send of any member: the coordinator may run after the
+    // members released with it have sent and received much of the burst.
+    let started = seen
+        .iter()
+        .filter_map(|s| s.first_sent)
+        .min()
+        .map_or(started, |first| first.min(started));
     let last = seen.iter().filter_map(|s| s.last).max().unwrap_or(started);
     let wall = last.saturating_duration_since(started).as_secs_f64();
     let latencies: Vec<u64> = seen

@@ -166,7 +166,7 @@
 //!
 //! ## Features
 //!
-//! On by default (`wsviews = "0.1"`):
+//! On by default (`wsviews = "0.2"`):
 //!
 //! - `runserver`: `wsviews::management`, the `runserver` and `runworker`
 //!   commands, with env_logger's access log and SIGINT/SIGTERM handling

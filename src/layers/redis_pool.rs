@@ -6,7 +6,7 @@ use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use redis::{Client, Connection, RedisError, RedisResult};
+use redis::{Client, Connection, FromRedisValue, RedisError, RedisResult, ToRedisArgs};
 
 use crate::{Error, Result};
 
@@ -82,6 +82,46 @@ impl RedisPool {
         }
     }
 
+    /// `GET key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`with_connection`](Self::with_connection).
+    pub(crate) fn get<T: FromRedisValue>(&self, key: &str) -> Result<Option<T>> {
+        self.with_connection(|c| redis::cmd("GET").arg(key).query(c))
+    }
+
+    /// `SET key value PX lifetime`: a value Redis forgets after `lifetime`.
+    ///
+    /// # Errors
+    ///
+    /// As [`with_connection`](Self::with_connection).
+    pub(crate) fn set_expiring(
+        &self,
+        key: &str,
+        value: impl ToRedisArgs,
+        lifetime: Duration,
+    ) -> Result<()> {
+        let px = millis(lifetime);
+        self.with_connection(|c| {
+            redis::cmd("SET")
+                .arg(key)
+                .arg(value)
+                .arg("PX")
+                .arg(px)
+                .query(c)
+        })
+    }
+
+    /// `DEL key`.
+    ///
+    /// # Errors
+    ///
+    /// As [`with_connection`](Self::with_connection).
+    pub(crate) fn delete(&self, key: &str) -> Result<()> {
+        self.with_connection(|c| redis::cmd("DEL").arg(key).query(c))
+    }
+
     fn checkout(&self) -> Result<Connection> {
         if let Some(connection) = self.idle_lock().pop() {
             return Ok(connection);
@@ -118,6 +158,11 @@ impl RedisPool {
         log::debug!("channel layer: Redis at {} failed: {e}", self.address);
         Error::Layer(format!("Redis at {}: {e}", self.address))
     }
+}
+
+/// `duration` in whole milliseconds, as Redis' `PX` and `PEXPIRE` take it.
+pub(crate) fn millis(duration: Duration) -> u64 {
+    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 impl fmt::Debug for RedisPool {

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::{codec, millis, now_seconds, wire, ChannelsRedisLayer};
+use super::{codec, now_seconds, wire, ChannelsRedisLayer};
+use crate::layers::redis_pool::millis;
 use crate::layers::{ChannelLayer, Message};
 use crate::{Error, Result};
 
@@ -118,9 +119,7 @@ impl ChannelLayer for ChannelsRedisLayer {
     fn session_load(&self, key: &str) -> Result<Option<Message>> {
         wire::validate_channel(key, false)?;
         let key = wire::session_key(&self.prefix, key);
-        let body: Option<Vec<u8>> = self
-            .pool
-            .with_connection(|c| redis::cmd("GET").arg(&key).query(c))?;
+        let body: Option<Vec<u8>> = self.pool.get(&key)?;
         body.map(|body| codec::decode(&body)).transpose()
     }
 
@@ -128,22 +127,12 @@ impl ChannelLayer for ChannelsRedisLayer {
         wire::validate_channel(key, false)?;
         let body = wire::encode_limited(session)?;
         let key = wire::session_key(&self.prefix, key);
-        let lifetime = millis(self.config.group_expiry);
-        self.pool.with_connection(|c| {
-            redis::cmd("SET")
-                .arg(&key)
-                .arg(&body)
-                .arg("PX")
-                .arg(lifetime)
-                .query(c)
-        })
+        self.pool.set_expiring(&key, body, self.config.group_expiry)
     }
 
     fn session_delete(&self, key: &str) -> Result<()> {
         wire::validate_channel(key, false)?;
-        let key = wire::session_key(&self.prefix, key);
-        self.pool
-            .with_connection(|c| redis::cmd("DEL").arg(&key).query(c))
+        self.pool.delete(&wire::session_key(&self.prefix, key))
     }
 
     fn new_inbox(&self) -> Result<String> {

@@ -18,12 +18,12 @@
 //! Connections: see [`RedisLayer`].
 
 use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use redis::Script;
 
 use super::names::{self, queue_of};
-use super::redis_pool::RedisPool;
+use super::redis_pool::{millis, RedisPool};
 use super::LayerConfig;
 use crate::{Error, Result};
 
@@ -161,10 +161,6 @@ fn channel_of(body_key: &str) -> Result<String> {
         .and_then(|rest| rest.rsplit_once(':'))
         .map(|(channel, _token)| channel.to_owned())
         .ok_or_else(|| Error::Layer(format!("unexpected key {body_key:?} in a channel queue")))
-}
-
-fn millis(duration: Duration) -> u64 {
-    u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
 /// Milliseconds since the Unix epoch, on this machine's clock.

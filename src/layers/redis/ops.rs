@@ -112,10 +112,7 @@ impl ChannelLayer for RedisLayer {
 
     fn session_load(&self, key: &str) -> Result<Option<Message>> {
         names::validate_name(key)?;
-        let key = session_key(key);
-        let body: Option<String> = self
-            .pool
-            .with_connection(|c| redis::cmd("GET").arg(&key).query(c))?;
+        let body: Option<String> = self.pool.get(&session_key(key))?;
         body.map(|body| serde_json::from_str(&body).map_err(Error::from))
             .transpose()
     }
@@ -123,23 +120,13 @@ impl ChannelLayer for RedisLayer {
     fn session_save(&self, key: &str, session: &Message) -> Result<()> {
         names::validate_name(key)?;
         let body = names::encode(session)?;
-        let key = session_key(key);
-        let lifetime = millis(self.config.group_expiry);
-        self.pool.with_connection(|c| {
-            redis::cmd("SET")
-                .arg(&key)
-                .arg(&body)
-                .arg("PX")
-                .arg(lifetime)
-                .query(c)
-        })
+        let lifetime = self.config.group_expiry;
+        self.pool.set_expiring(&session_key(key), body, lifetime)
     }
 
     fn session_delete(&self, key: &str) -> Result<()> {
         names::validate_name(key)?;
-        let key = session_key(key);
-        self.pool
-            .with_connection(|c| redis::cmd("DEL").arg(&key).query(c))
+        self.pool.delete(&session_key(key))
     }
 
     fn group_expiry(&self) -> Duration {

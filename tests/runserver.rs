@@ -302,3 +302,16 @@ fn ping_flags_drop_a_silent_client() {
         "{help}"
     );
 }
+
+#[test]
+fn a_client_that_vanishes_mid_frame_is_logged_as_1006() {
+    let demo = App::server("demo", &["--multithreaded"]);
+    let stream = raw_websocket(demo.addr(), "/echo");
+    // Half of a masked text frame, then the TCP connection ends: no close
+    // frame, so no close frame back either, and 1006 in the log (RFC 6455
+    // 7.1.5), not the 1000 the view's end would have sent.
+    (&stream).write_all(&[0x81, 0x85, 1, 2, 3]).unwrap();
+    drop(stream);
+    let session = demo.wait_for_log("WebSocket /echo closed after", TIMEOUT);
+    assert!(session.contains("close code 1006"), "{session}");
+}

@@ -167,13 +167,17 @@ impl WebSocket {
     }
 
     /// Ends the session after the view returned: closes with `close` unless
-    /// a close was already sent, waits up to `timeout` for the client's
-    /// close, then closes the TCP connection.
+    /// a close was already sent (or the client is gone), waits up to
+    /// `timeout` for the client's close, then closes the TCP connection.
     pub(crate) fn finish(&self, close: CloseCode, timeout: Duration) -> SessionEnd {
         self.leave_groups();
         let deadline = Instant::now() + timeout;
-        let _ = self.shared.close_with(close);
         let mut inbound = self.lock_inbound();
+        // A client that went away without a close frame gets none: nobody
+        // reads it, and the session ended with 1006 (RFC 6455 7.1.5).
+        if inbound.ended() != Some(&Ended::Dropped) {
+            let _ = self.shared.close_with(close);
+        }
         inbound.drain_until_closed(&self.shared, deadline);
         // Our close frame (an answer to the client's, say) may still wait.
         let wire = self.shared.stream().wire();

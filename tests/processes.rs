@@ -100,7 +100,7 @@ fn redis_stops_and_comes_back() {
     assert_eq!(get_status(b.addr(), "/plain"), 200);
     ann.send("into the void");
     a.wait_for_log(
-        r#"group "chat-lobby": message not sent"#,
+        r#"group "chat-lobby": send failed"#,
         Duration::from_secs(10),
     );
     b.wait_for_log("channel layer receive failed", Duration::from_secs(10));

@@ -174,8 +174,8 @@ impl Group {
     ///
     /// # Errors
     /// [`Error::MessageTooLarge`] over 1 MiB; [`Error::InvalidName`];
-    /// [`Error::Layer`] if the layer fails (Redis unreachable: also logged
-    /// at WARN; nobody got the message).
+    /// [`Error::Layer`] if the layer fails, logged at WARN: Redis unreachable
+    /// (nobody got the message), or not answering in time (it may arrive late).
     pub fn send(&self, message: impl Into<Message>) -> Result<SendReport> {
         let message = message.into();
         let layer = self.layer();
@@ -251,7 +251,7 @@ impl Group {
                         ..SendReport::default()
                     }),
             };
-        sent.inspect_err(|e| log::warn!("group {:?}: message not sent: {e}", self.name))
+        sent.inspect_err(|e| log::warn!("group {:?}: send failed: {e}", self.name))
     }
 
     /// Hands the message to each local member with `deliver`, and through

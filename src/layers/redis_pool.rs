@@ -32,15 +32,22 @@ pub(crate) struct RedisPool {
     /// `host:port/db`, for `Debug` and errors (the URL may hold a password).
     address: String,
     idle: Mutex<Vec<Connection>>,
+    /// What a reply that comes too late means for the layer (see
+    /// [`open`](Self::open)).
+    late_reply: &'static str,
 }
 
 impl RedisPool {
     /// A pool for the Redis at `url` (`redis://host:port/db`).
+    /// `late_reply` says what it means for the layer that Redis did not
+    /// answer a command in time (frozen, overloaded): Redis may still carry
+    /// it out when it answers, and that reply is lost. It goes into the
+    /// error, so the caller's log says it.
     ///
     /// # Errors
     ///
     /// [`Error::Config`] when `url` is not a valid Redis URL.
-    pub(crate) fn open(url: &str) -> Result<Self> {
+    pub(crate) fn open(url: &str, late_reply: &'static str) -> Result<Self> {
         let client = Client::open(url)
             .map_err(|e| Error::Config(format!("invalid Redis URL: {}", e.category())))?;
         let info = client.get_connection_info();
@@ -49,6 +56,7 @@ impl RedisPool {
             client,
             address,
             idle: Mutex::default(),
+            late_reply,
         })
     }
 
@@ -77,6 +85,13 @@ impl RedisPool {
             Ok(value) => {
                 self.checkin(connection);
                 Ok(value)
+            }
+            Err(e) if e.is_timeout() => {
+                let late = format!(
+                    "no reply in time; Redis may still carry the command out when it answers ({})",
+                    self.late_reply
+                );
+                Err(self.failure_with(e, &late))
             }
             Err(e) => Err(self.failure(e)),
         }
@@ -152,11 +167,21 @@ impl RedisPool {
     /// Turns a Redis failure into [`Error::Layer`]. After a failure, any
     /// idle connection is suspect too (Redis may have restarted): drop them.
     fn failure(&self, e: RedisError) -> Error {
+        self.failure_with(e, "")
+    }
+
+    /// [`failure`](Self::failure), saying `what` before the error.
+    fn failure_with(&self, e: RedisError, what: &str) -> Error {
         if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
             self.idle_lock().clear();
         }
         log::debug!("channel layer: Redis at {} failed: {e}", self.address);
-        Error::Layer(format!("Redis at {}: {e}", self.address))
+        let what = if what.is_empty() {
+            String::new()
+        } else {
+            format!("{what}: ")
+        };
+        Error::Layer(format!("Redis at {}: {what}{e}", self.address))
     }
 }
 

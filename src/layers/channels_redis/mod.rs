@@ -99,6 +99,10 @@ struct Counters {
 /// How often the layer logs dropped messages at WARN, at most.
 const WARN_EVERY: Duration = Duration::from_secs(10);
 
+/// What a late reply means here: a message popped for a receive stays in
+/// its queue's in-flight backup and is received again.
+const LATE_REPLY: &str = "a send may arrive late; a message popped for a receive is received again";
+
 impl ChannelsRedisLayer {
     /// Creates a layer for `url` (`channels-redis://host:port/db?...`), with
     /// the default [`LayerConfig`] and the URL's parameters. Does not
@@ -120,7 +124,7 @@ impl ChannelsRedisLayer {
     pub fn from_url_with_config(url: &str, config: LayerConfig) -> Result<Self> {
         let parsed = url::parse(url, config)?;
         Ok(ChannelsRedisLayer {
-            pool: RedisPool::open(&parsed.redis_url)?,
+            pool: RedisPool::open(&parsed.redis_url, LATE_REPLY)?,
             config: parsed.config,
             prefix: parsed.prefix,
             event_type: parsed.event_type,

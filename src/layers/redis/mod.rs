@@ -108,7 +108,7 @@ impl RedisLayer {
     pub fn from_url_with_config(url: &str, config: LayerConfig) -> Result<Self> {
         config.validate()?;
         Ok(RedisLayer {
-            pool: RedisPool::open(url)?,
+            pool: RedisPool::open(url, LATE_REPLY)?,
             config,
             send_script: Script::new(SEND_SCRIPT),
         })
@@ -162,6 +162,12 @@ fn channel_of(body_key: &str) -> Result<String> {
         .map(|(channel, _token)| channel.to_owned())
         .ok_or_else(|| Error::Layer(format!("unexpected key {body_key:?} in a channel queue")))
 }
+
+/// What a late reply means here: this layer pops at most once, so a message
+/// Redis pops for a receive whose reply came too late is lost.
+const LATE_REPLY: &str =
+    "a send may arrive late; a message Redis pops for this receive is lost: \
+     the redis:// layer pops at most once, the channels-redis layer keeps popped messages in flight";
 
 /// Milliseconds since the Unix epoch, on this machine's clock.
 fn now_millis() -> u64 {

@@ -18,7 +18,7 @@
 //!   Move to it as soon as a message must cross processes: several server
 //!   processes behind a load balancer, several machines, or a worker process
 //!   that sends to WebSocket clients. Every process then points at the same
-//!   Redis. Needs Redis 6.0 or later.
+//!   Redis. Needs Redis 6.2 or later.
 //! - `channels-redis://host:port/db` gives a `ChannelsRedisLayer` (cargo
 //!   feature `channels-redis`): the same, in channels_redis 4's own storage,
 //!   so Django Channels 4 processes on that Redis share the groups and

@@ -27,6 +27,7 @@ use super::redis_pool::{millis, RedisPool};
 use super::LayerConfig;
 use crate::{Error, Result};
 
+mod inbox;
 mod ops;
 
 const MSG_PREFIX: &str = "wsviews:msg:";
@@ -63,7 +64,7 @@ return full
 
 /// The Redis channel layer (`redis://host:port/db`, cargo feature `redis`):
 /// channels and groups shared by every process, on every machine, that uses
-/// the same Redis (6.0 or later) and database.
+/// the same Redis (6.2 or later) and database.
 ///
 /// # Connections and failures
 ///
@@ -86,6 +87,8 @@ pub struct RedisLayer {
     pool: RedisPool,
     config: LayerConfig,
     send_script: Script,
+    restore_script: Script,
+    suspect: inbox::Suspect,
 }
 
 impl RedisLayer {
@@ -111,6 +114,8 @@ impl RedisLayer {
             pool: RedisPool::open(url, LATE_REPLY)?,
             config,
             send_script: Script::new(SEND_SCRIPT),
+            restore_script: Script::new(inbox::RESTORE_SCRIPT),
+            suspect: inbox::Suspect::default(),
         })
     }
 
@@ -163,11 +168,10 @@ fn channel_of(body_key: &str) -> Result<String> {
         .ok_or_else(|| Error::Layer(format!("unexpected key {body_key:?} in a channel queue")))
 }
 
-/// What a late reply means here: this layer pops at most once, so a message
-/// Redis pops for a receive whose reply came too late is lost.
-const LATE_REPLY: &str =
-    "a send may arrive late; a message Redis pops for this receive is lost: \
-     the redis:// layer pops at most once, the channels-redis layer keeps popped messages in flight";
+/// What a late reply means here: a process inbox keeps what it takes in
+/// flight until it has it; other channels pop at most once.
+const LATE_REPLY: &str = "a send may arrive late; a message popped for a receive is received again \
+     from a process inbox (a channel with '!'), and lost from other channels, which pop at most once";
 
 /// Milliseconds since the Unix epoch, on this machine's clock.
 fn now_millis() -> u64 {

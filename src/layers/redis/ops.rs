@@ -30,10 +30,13 @@ impl ChannelLayer for RedisLayer {
         names::rotate_randomly(&mut queues);
         let keys: Vec<String> = queues.iter().map(|queue| queue_key(queue)).collect();
         let deadline = Instant::now().checked_add(timeout);
-        let Some((body_key, body)) = self
-            .pool
-            .with_connection(|c| take_next(c, &keys, deadline))?
-        else {
+        let taken = match (queues.as_slice(), keys.as_slice()) {
+            ([queue], [key]) if queue.ends_with('!') => self.receive_inbox(key, deadline)?,
+            _ => self
+                .pool
+                .with_connection(|c| take_next(c, &keys, deadline))?,
+        };
+        let Some((body_key, body)) = taken else {
             return Ok(None);
         };
         let message = serde_json::from_str(&body)?;

@@ -11,7 +11,9 @@
 //! receive for a while puts what is in flight back at the head of the queue
 //! first, so such a message is received then. It may come twice if Redis
 //! carried out a late acknowledgement after the message was put back: at
-//! least once, in that corner, rather than lost.
+//! least once, in that corner, rather than lost. An inbox has one reader,
+//! its process's listener; two threads receiving from one inbox could each
+//! put back what the other has in flight, and get it twice.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};

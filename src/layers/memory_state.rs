@@ -129,11 +129,15 @@ impl State {
             drop_expired(queue, now);
             !queue.is_empty()
         });
-        self.changes += 1;
+        let mut expired = false;
         self.groups.retain(|_, members| {
+            let before = members.len();
             members.retain(|_, m| m.expires > now);
+            expired |= members.len() < before;
             !members.is_empty()
         });
+        // A group's resolved members stay valid unless one expired.
+        self.changes += u64::from(expired);
         self.sessions.retain(|_, (_, expires)| *expires > now);
     }
 }

@@ -4,9 +4,9 @@
 
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use redis::{Client, Connection, FromRedisValue, RedisError, RedisResult, ToRedisArgs};
+use redis::{Client, Cmd, Connection, FromRedisValue, RedisError, RedisResult, ToRedisArgs};
 
 use crate::{Error, Result};
 
@@ -86,14 +86,7 @@ impl RedisPool {
                 self.checkin(connection);
                 Ok(value)
             }
-            Err(e) if e.is_timeout() => {
-                let late = format!(
-                    "no reply in time; Redis may still carry the command out when it answers ({})",
-                    self.late_reply
-                );
-                Err(self.failure_with(e, &late))
-            }
-            Err(e) => Err(self.failure(e)),
+            Err(e) => Err(self.failure(e, true)),
         }
     }
 
@@ -144,11 +137,11 @@ impl RedisPool {
         let connection = self
             .client
             .get_connection_with_timeout(CONNECT_TIMEOUT)
-            .map_err(|e| self.failure(e))?;
+            .map_err(|e| self.failure(e, false))?;
         connection
             .set_read_timeout(Some(IO_TIMEOUT))
             .and_then(|()| connection.set_write_timeout(Some(IO_TIMEOUT)))
-            .map_err(|e| self.failure(e))?;
+            .map_err(|e| self.failure(e, false))?;
         log::debug!("channel layer: connected to Redis at {}", self.address);
         Ok(connection)
     }
@@ -166,23 +159,44 @@ impl RedisPool {
 
     /// Turns a Redis failure into [`Error::Layer`]. After a failure, any
     /// idle connection is suspect too (Redis may have restarted): drop them.
-    fn failure(&self, e: RedisError) -> Error {
-        self.failure_with(e, "")
-    }
-
-    /// [`failure`](Self::failure), saying `what` before the error.
-    fn failure_with(&self, e: RedisError, what: &str) -> Error {
+    /// A command `sent` but not answered in time may still be carried out
+    /// when Redis answers; the error says so, and what that costs the layer.
+    fn failure(&self, e: RedisError, sent: bool) -> Error {
         if e.is_io_error() || e.is_connection_dropped() || e.is_timeout() {
             self.idle_lock().clear();
         }
         log::debug!("channel layer: Redis at {} failed: {e}", self.address);
-        let what = if what.is_empty() {
-            String::new()
-        } else {
-            format!("{what}: ")
-        };
-        Error::Layer(format!("Redis at {}: {what}{e}", self.address))
+        if sent && e.is_timeout() {
+            return Error::Layer(format!(
+                "Redis at {}: no reply in time; Redis may still carry the command out when it answers ({}): {e}",
+                self.address, self.late_reply
+            ));
+        }
+        Error::Layer(format!("Redis at {}: {e}", self.address))
     }
+}
+
+/// How long a receive may still wait for a message: until `deadline`, or
+/// an hour at a time when it waits for ever (`None`).
+pub(crate) fn wait_until(deadline: Option<Instant>) -> Duration {
+    deadline.map_or(Duration::from_secs(3600), |deadline| {
+        deadline.saturating_duration_since(Instant::now())
+    })
+}
+
+/// Runs a blocking command (`BLPOP`, `BLMOVE`, `BZPOPMIN`) with `wait` as
+/// its timeout argument, giving the reply that long and [`IO_TIMEOUT`] more.
+pub(crate) fn query_blocking<T: FromRedisValue>(
+    c: &mut Connection,
+    cmd: &mut Cmd,
+    wait: Duration,
+) -> RedisResult<T> {
+    // Blocking commands take seconds, where 0 means for ever: at least 1 ms.
+    let seconds = format!("{:.3}", wait.max(Duration::from_millis(1)).as_secs_f64());
+    c.set_read_timeout(Some(wait + IO_TIMEOUT))?;
+    let reply = cmd.arg(seconds).query(c)?;
+    c.set_read_timeout(Some(IO_TIMEOUT))?;
+    Ok(reply)
 }
 
 /// `duration` in whole milliseconds, as Redis' `PX` and `PEXPIRE` take it.

@@ -15,7 +15,7 @@ use redis::{Connection, RedisResult};
 
 use super::{codec, now_seconds, wire, ChannelsRedisLayer};
 use crate::layers::names::rotate_randomly;
-use crate::layers::redis_pool::IO_TIMEOUT;
+use crate::layers::redis_pool::{query_blocking, wait_until};
 use crate::layers::Message;
 use crate::{Error, Result};
 
@@ -187,18 +187,12 @@ fn pop_until(
     deadline: Option<Instant>,
 ) -> RedisResult<Option<Popped>> {
     loop {
-        let wait = deadline.map_or(Duration::from_secs(3600), |deadline| {
-            deadline.saturating_duration_since(Instant::now())
-        });
+        let wait = wait_until(deadline);
         if wait.is_zero() {
             return pop_now(c, keys);
         }
-        // BZPOPMIN takes seconds, where 0 means for ever: wait at least 1 ms.
-        let seconds = format!("{:.3}", wait.max(Duration::from_millis(1)).as_secs_f64());
-        c.set_read_timeout(Some(wait + IO_TIMEOUT))?;
         let popped: Option<(String, Vec<u8>, f64)> =
-            redis::cmd("BZPOPMIN").arg(keys).arg(seconds).query(c)?;
-        c.set_read_timeout(Some(IO_TIMEOUT))?;
+            query_blocking(c, redis::cmd("BZPOPMIN").arg(keys), wait)?;
         if popped.is_some() || deadline.is_some() {
             return Ok(popped);
         }

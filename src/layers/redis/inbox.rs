@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use redis::{Connection, RedisResult};
 
 use super::RedisLayer;
-use crate::layers::redis_pool::IO_TIMEOUT;
+use crate::layers::redis_pool::{query_blocking, wait_until};
 use crate::Result;
 
 /// Puts everything in flight back at the head of the queue, oldest first:
@@ -121,9 +121,7 @@ fn take(
     deadline: Option<Instant>,
 ) -> RedisResult<Option<(String, String)>> {
     loop {
-        let wait = deadline.map_or(Duration::from_secs(3600), |deadline| {
-            deadline.saturating_duration_since(Instant::now())
-        });
+        let wait = wait_until(deadline);
         let moved: Option<String> = if wait.is_zero() {
             redis::cmd("LMOVE")
                 .arg(key)
@@ -132,18 +130,9 @@ fn take(
                 .arg("RIGHT")
                 .query(c)?
         } else {
-            // BLMOVE takes seconds, where 0 means for ever: at least 1 ms.
-            let seconds = format!("{:.3}", wait.max(Duration::from_millis(1)).as_secs_f64());
-            c.set_read_timeout(Some(wait + IO_TIMEOUT))?;
-            let moved = redis::cmd("BLMOVE")
-                .arg(key)
-                .arg(inflight)
-                .arg("LEFT")
-                .arg("RIGHT")
-                .arg(seconds)
-                .query(c)?;
-            c.set_read_timeout(Some(IO_TIMEOUT))?;
-            moved
+            let mut blmove = redis::cmd("BLMOVE");
+            blmove.arg(key).arg(inflight).arg("LEFT").arg("RIGHT");
+            query_blocking(c, &mut blmove, wait)?
         };
         let Some(body_key) = moved else {
             if deadline.is_none() {

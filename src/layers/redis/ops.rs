@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use redis::{Connection, RedisResult};
 
 use super::{channel_of, group_key, millis, now_millis, queue_key, session_key, RedisLayer};
-use crate::layers::redis_pool::IO_TIMEOUT;
+use crate::layers::redis_pool::{query_blocking, wait_until};
 use crate::layers::{names, ChannelLayer, Message};
 use crate::{Error, Result};
 
@@ -146,9 +146,7 @@ fn take_next(
     deadline: Option<Instant>,
 ) -> RedisResult<Option<(String, String)>> {
     loop {
-        let wait = deadline.map_or(Duration::from_secs(3600), |deadline| {
-            deadline.saturating_duration_since(Instant::now())
-        });
+        let wait = wait_until(deadline);
         let popped = if wait.is_zero() {
             pop_now(c, queues)?
         } else {
@@ -193,10 +191,7 @@ fn pop_blocking(
     queues: &[String],
     wait: Duration,
 ) -> RedisResult<Option<String>> {
-    // BLPOP takes seconds, where 0 means for ever: wait at least 1 ms.
-    let seconds = format!("{:.3}", wait.max(Duration::from_millis(1)).as_secs_f64());
-    c.set_read_timeout(Some(wait + IO_TIMEOUT))?;
-    let popped: Option<(String, String)> = redis::cmd("BLPOP").arg(queues).arg(seconds).query(c)?;
-    c.set_read_timeout(Some(IO_TIMEOUT))?;
+    let popped: Option<(String, String)> =
+        query_blocking(c, redis::cmd("BLPOP").arg(queues), wait)?;
     Ok(popped.map(|(_queue, body_key)| body_key))
 }
